@@ -1,0 +1,1 @@
+"""Customers: loading them for an operator, their profile and its history, search, timeline."""

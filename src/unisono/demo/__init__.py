@@ -1,0 +1,1 @@
+"""The Energia Chiara demo: deterministic Italian customers, operators and conversations."""

@@ -1,0 +1,1 @@
+"""Identities: normalising handles, resolving them to one customer, merging customers."""

@@ -1,0 +1,100 @@
+"""Resolving a handle to its customer (creating one for a stranger) and managing identities."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from unisono.errors import Conflict, NotFound
+from unisono.identity.normalize import Handle, name_key
+from unisono.models import Customer, Identity, Interaction
+
+
+def find_identity(session: Session, handle: Handle) -> Identity | None:
+    """The identity for ``handle``, if anyone has it."""
+    return session.scalar(
+        select(Identity).where(Identity.kind == handle.kind, Identity.value == handle.value)
+    )
+
+
+def resolve_customer(
+    session: Session, handle: Handle, *, raw_value: str = "", display_name: str | None = None
+) -> tuple[Customer, Identity, bool]:
+    """The customer who owns ``handle``, creating the customer and identity for a new handle.
+
+    Returns ``(customer, identity, created)``. Safe against a concurrent request creating the
+    same identity: the loser of the race reads the winner's row.
+    """
+    identity = find_identity(session, handle)
+    if identity is None:
+        try:
+            with session.begin_nested():
+                customer = Customer(
+                    display_name=(display_name or "").strip(),
+                    name_key=name_key(display_name or ""),
+                )
+                session.add(customer)
+                session.flush()
+                identity = Identity(
+                    customer_id=customer.id,
+                    kind=handle.kind,
+                    value=handle.value,
+                    raw_value=(raw_value or handle.value).strip()[:320],
+                )
+                session.add(identity)
+                session.flush()
+            return customer, identity, True
+        except IntegrityError:
+            identity = find_identity(session, handle)
+            if identity is None:
+                raise
+    customer = session.get_one(Customer, identity.customer_id)
+    return customer, identity, False
+
+
+def do_add_identity(
+    session: Session,
+    customer: Customer,
+    handle: Handle,
+    *,
+    raw_value: str = "",
+    label: str | None = None,
+    verified: bool = False,
+) -> Identity:
+    """Attach ``handle`` to ``customer``; Conflict when another customer has it (merge instead)."""
+    existing = find_identity(session, handle)
+    if existing is not None:
+        if existing.customer_id == customer.id:
+            return existing
+        raise Conflict(
+            f"{handle} belongs to another customer; merge the two customers instead",
+            other_customer_id=str(existing.customer_id),
+        )
+    identity = Identity(
+        customer_id=customer.id,
+        kind=handle.kind,
+        value=handle.value,
+        raw_value=(raw_value or handle.value).strip()[:320],
+        label=label,
+        verified=verified,
+    )
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+def do_remove_identity(session: Session, customer: Customer, identity_id: uuid.UUID) -> Identity:
+    """Detach and delete one of ``customer``'s identities."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.customer_id != customer.id:
+        raise NotFound("this customer has no such identity")
+    # The interactions stay on the timeline; they only forget which handle they came from.
+    session.execute(
+        update(Interaction).where(Interaction.identity_id == identity.id).values(identity_id=None)
+    )
+    session.delete(identity)
+    session.flush()
+    return identity

@@ -1,0 +1,1 @@
+"""The inbox: threading interactions into conversations, ingesting them, working conversations."""

@@ -1,0 +1,156 @@
+"""Ingesting an interaction from any channel: resolve the customer, thread, persist once."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from unisono.clock import utcnow
+from unisono.config import get_settings
+from unisono.errors import Invalid
+from unisono.identity.normalize import name_key, normalize_handle
+from unisono.identity.resolve import resolve_customer
+from unisono.inbox.threading import active_conversation, thread_inbound
+from unisono.models import (
+    Author,
+    ChannelKind,
+    Conversation,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Interaction,
+)
+from unisono.security.actor import Actor
+from unisono.security.audit import record_audit
+
+MAX_TEXT_LENGTH = 100_000
+MAX_FUTURE_SKEW = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class NewInteraction:
+    """A channel-neutral interaction as an adapter or integration hands it over."""
+
+    channel: str
+    identity_kind: str
+    identity_value: str
+    direction: Direction
+    text: str
+    occurred_at: datetime
+    external_id: str | None = None
+    customer_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    channel_id: uuid.UUID | None = None
+    author: Author | None = None
+
+
+def check_new_interaction(item: NewInteraction) -> None:
+    """Refuse what cannot be stored sensibly, before anything is written."""
+    try:
+        ChannelKind(item.channel)
+    except ValueError as exc:
+        raise Invalid(
+            f"'{item.channel}' is not a channel kind; use one of {', '.join(ChannelKind)}"
+        ) from exc
+    if item.direction not in (Direction.INBOUND, Direction.OUTBOUND):
+        raise Invalid("direction must be inbound or outbound")
+    if len(item.text) > MAX_TEXT_LENGTH:
+        raise Invalid(f"text is longer than {MAX_TEXT_LENGTH} characters")
+    if item.occurred_at.tzinfo is None:
+        raise Invalid("occurred_at needs a timezone, e.g. 2026-03-01T09:10:00+01:00")
+    if item.occurred_at > utcnow() + MAX_FUTURE_SKEW:
+        raise Invalid("occurred_at is in the future")
+    if item.external_id is not None and not 0 < len(item.external_id) <= 255:
+        raise Invalid("external_id is 1 to 255 characters")
+
+
+def _existing(session: Session, channel: str, external_id: str | None) -> Interaction | None:
+    if external_id is None:
+        return None
+    return session.scalar(
+        select(Interaction).where(
+            Interaction.channel == channel, Interaction.external_id == external_id
+        )
+    )
+
+
+def do_ingest_interaction(
+    session: Session, actor: Actor, item: NewInteraction
+) -> tuple[Interaction, bool]:
+    """Store ``item`` on its customer's timeline; ``(interaction, created)``.
+
+    The same ``(channel, external_id)`` again returns the stored interaction and changes nothing.
+    """
+    check_new_interaction(item)
+    handle = normalize_handle(
+        item.identity_kind, item.identity_value, region=get_settings().default_region
+    )
+    existing = _existing(session, item.channel, item.external_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            interaction = _store(session, actor, item, handle)
+    except IntegrityError:
+        # A concurrent delivery of the same provider message won the race.
+        existing = _existing(session, item.channel, item.external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return interaction, True
+
+
+def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) -> Interaction:
+    customer, identity, _ = resolve_customer(
+        session, handle, raw_value=item.identity_value, display_name=item.customer_name
+    )
+    # Serialise threading per customer: two messages at once must not open two conversations.
+    customer = session.get_one(Customer, customer.id, with_for_update=True)
+    if item.customer_name and not customer.display_name:
+        customer.display_name = item.customer_name.strip()[:300]
+        customer.name_key = name_key(customer.display_name)
+    at = item.occurred_at
+    if item.direction == Direction.INBOUND:
+        conversation: Conversation | None = thread_inbound(
+            session, customer, at, subject=item.text[:120]
+        )
+        author = item.author or Author.CUSTOMER
+        status = None
+    else:
+        conversation = active_conversation(session, customer, at)
+        if conversation is not None:
+            conversation.last_activity_at = max(conversation.last_activity_at, at)
+        author = item.author or Author.SYSTEM
+        status = DeliveryStatus.SENT
+    interaction = Interaction(
+        customer_id=customer.id,
+        conversation_id=conversation.id if conversation else None,
+        channel=item.channel,
+        channel_id=item.channel_id,
+        identity_id=identity.id,
+        direction=item.direction,
+        author=author,
+        text=item.text,
+        meta=item.metadata,
+        external_id=item.external_id,
+        occurred_at=at,
+        delivery_status=status,
+    )
+    session.add(interaction)
+    session.flush()
+    record_audit(
+        session,
+        actor,
+        "interaction.ingested",
+        "interaction",
+        interaction.id,
+        customer_id=customer.id,
+        details={"channel": item.channel},
+    )
+    return interaction

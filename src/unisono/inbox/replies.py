@@ -1,0 +1,171 @@
+"""Operator replies and internal notes: interactions an operator adds to a conversation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unisono.clock import utcnow
+from unisono.errors import Invalid
+from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
+from unisono.inbox.ingest import MAX_TEXT_LENGTH
+from unisono.models import (
+    Author,
+    ChannelKind,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Identity,
+    Interaction,
+)
+from unisono.security.actor import Actor
+from unisono.security.audit import record_audit
+
+# Notes belong to no customer-facing channel.
+NOTE_CHANNEL = "internal"
+# Channels an operator can write on from the inbox (calls and visits are recorded, not sent).
+REPLY_CHANNELS = frozenset(
+    {
+        ChannelKind.EMAIL,
+        ChannelKind.SMS,
+        ChannelKind.WHATSAPP,
+        ChannelKind.MESSENGER,
+        ChannelKind.FACEBOOK_COMMENTS,
+        ChannelKind.X,
+        ChannelKind.WEBCHAT,
+        ChannelKind.APP,
+        ChannelKind.LETTER,
+    }
+)
+
+
+def _check_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise Invalid("the message is empty")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise Invalid(f"the message is longer than {MAX_TEXT_LENGTH} characters")
+    return text
+
+
+def default_reply_channel(session: Session, conversation: Conversation) -> str:
+    """The channel the customer last wrote on (in this conversation, else anywhere)."""
+    for where in (
+        Interaction.conversation_id == conversation.id,
+        Interaction.customer_id == conversation.customer_id,
+    ):
+        channel = session.scalar(
+            select(Interaction.channel)
+            .where(
+                where,
+                Interaction.direction == Direction.INBOUND,
+                Interaction.channel.in_(REPLY_CHANNELS),
+            )
+            .order_by(Interaction.occurred_at.desc())
+            .limit(1)
+        )
+        if channel:
+            return channel
+    raise Invalid("the customer has not written on a channel we can answer on; choose one")
+
+
+def _recipient(session: Session, conversation: Conversation, channel: str) -> Identity | None:
+    kind = CHANNEL_IDENTITY_KIND.get(channel)
+    if kind is None:
+        return None
+    # Prefer the handle the customer last used on this very channel.
+    used = session.scalar(
+        select(Identity)
+        .join(Interaction, Interaction.identity_id == Identity.id)
+        .where(
+            Interaction.customer_id == conversation.customer_id,
+            Interaction.channel == channel,
+            Identity.customer_id == conversation.customer_id,
+        )
+        .order_by(Interaction.occurred_at.desc())
+        .limit(1)
+    )
+    return used or session.scalar(
+        select(Identity)
+        .where(Identity.customer_id == conversation.customer_id, Identity.kind == kind)
+        .order_by(Identity.verified.desc(), Identity.created_at.desc())
+        .limit(1)
+    )
+
+
+def do_reply(
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    text: str,
+    *,
+    channel: str | None = None,
+) -> Interaction:
+    """Queue an operator reply on ``channel`` (default: the customer's last inbound channel)."""
+    text = _check_text(text)
+    channel = channel or default_reply_channel(session, conversation)
+    if channel not in REPLY_CHANNELS:
+        raise Invalid(
+            f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}"
+        )
+    recipient = _recipient(session, conversation, channel)
+    if recipient is None and channel != ChannelKind.LETTER:
+        raise Invalid(f"the customer has no {CHANNEL_IDENTITY_KIND[channel]} to reach on {channel}")
+    now = utcnow()
+    interaction = Interaction(
+        customer_id=conversation.customer_id,
+        conversation_id=conversation.id,
+        channel=channel,
+        identity_id=recipient.id if recipient else None,
+        direction=Direction.OUTBOUND,
+        author=Author.OPERATOR,
+        operator_id=actor.operator_id,
+        text=text,
+        occurred_at=now,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    session.add(interaction)
+    conversation.last_activity_at = max(conversation.last_activity_at, now)
+    conversation.waiting_since = None
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+    session.flush()
+    record_audit(
+        session,
+        actor,
+        "conversation.replied",
+        "interaction",
+        interaction.id,
+        customer_id=conversation.customer_id,
+        details={"channel": channel},
+    )
+    return interaction
+
+
+def do_add_note(
+    session: Session, actor: Actor, conversation: Conversation, text: str
+) -> Interaction:
+    """Add an internal note, seen by operators only."""
+    text = _check_text(text)
+    now = utcnow()
+    note = Interaction(
+        customer_id=conversation.customer_id,
+        conversation_id=conversation.id,
+        channel=NOTE_CHANNEL,
+        direction=Direction.NOTE,
+        author=Author.OPERATOR,
+        operator_id=actor.operator_id,
+        text=text,
+        occurred_at=now,
+    )
+    session.add(note)
+    session.flush()
+    record_audit(
+        session,
+        actor,
+        "conversation.noted",
+        "interaction",
+        note.id,
+        customer_id=conversation.customer_id,
+    )
+    return note

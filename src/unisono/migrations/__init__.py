@@ -1,0 +1,1 @@
+"""Alembic migrations of the Unisono schema (run with ``unisono db upgrade``)."""

@@ -1,0 +1,32 @@
+"""The SQLAlchemy models, one module per aggregate; import them from here."""
+
+from unisono.models.audit import AuditEvent
+from unisono.models.base import Base
+from unisono.models.channel import Channel, ChannelKind
+from unisono.models.conversation import ACTIVE_STATUSES, Conversation, ConversationStatus, Priority
+from unisono.models.customer import Customer, CustomerMerge, Identity, ProfileChange
+from unisono.models.interaction import Author, DeliveryStatus, Direction, Interaction
+from unisono.models.operator import ApiToken, Operator, Role, Team
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "Author",
+    "Base",
+    "Channel",
+    "ChannelKind",
+    "Conversation",
+    "ConversationStatus",
+    "Customer",
+    "CustomerMerge",
+    "DeliveryStatus",
+    "Direction",
+    "Identity",
+    "Interaction",
+    "Operator",
+    "Priority",
+    "ProfileChange",
+    "Role",
+    "Team",
+]

@@ -1,0 +1,70 @@
+"""Interactions: every message, call, visit or note on a customer's timeline."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from unisono.models.base import Base, CreatedMixin, IdMixin
+
+
+def _values(e: type[enum.Enum]) -> list[str]:
+    return [str(m.value) for m in e]
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    NOTE = "note"
+
+
+class Author(enum.StrEnum):
+    CUSTOMER = "customer"
+    OPERATOR = "operator"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class DeliveryStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class Interaction(IdMixin, CreatedMixin, Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        # Providers retry deliveries: one provider message id is one interaction per channel kind.
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_interactions_customer_timeline", "customer_id", "occurred_at", "id"),
+        Index("ix_interactions_conversation_time", "conversation_id", "occurred_at"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("channels.id"))
+    identity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identities.id"))
+    direction: Mapped[Direction] = mapped_column(
+        Enum(Direction, native_enum=False, length=16, values_callable=_values)
+    )
+    author: Mapped[Author] = mapped_column(
+        Enum(Author, native_enum=False, length=16, values_callable=_values)
+    )
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("operators.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    occurred_at: Mapped[datetime]
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=16, values_callable=_values)
+    )
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    enrichment: Mapped[dict[str, Any]] = mapped_column(default=dict)

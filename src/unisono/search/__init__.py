@@ -1,0 +1,1 @@
+"""Full-text search over interaction text (FTS5 on SQLite, tsvector + GIN on PostgreSQL)."""

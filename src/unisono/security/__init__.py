@@ -1,0 +1,1 @@
+"""Security: passwords, API tokens, who is acting, and the audit trail."""

@@ -1,0 +1,1 @@
+"""The web layer: the FastAPI app, the REST API, the console pages; thin shells over services."""

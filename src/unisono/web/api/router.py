@@ -1,0 +1,11 @@
+"""The /api/v1 router that gathers every resource router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from unisono.web.api import conversations, customers, interactions, search
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (interactions, customers, conversations, search):
+    api_router.include_router(module.router)

@@ -16,7 +16,7 @@ from unisono.config import get_settings
 from unisono.errors import Invalid
 from unisono.identity.normalize import name_key, normalize_handle
 from unisono.identity.resolve import resolve_customer
-from unisono.inbox.threading import active_conversation, thread_inbound
+from unisono.inbox.threading import active_conversation, note_outbound, thread_inbound
 from unisono.models import (
     Author,
     ChannelKind,
@@ -124,9 +124,9 @@ def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) ->
         status = None
     else:
         conversation = active_conversation(session, customer, at)
-        if conversation is not None:
-            conversation.last_activity_at = max(conversation.last_activity_at, at)
         author = item.author or Author.SYSTEM
+        if conversation is not None:
+            note_outbound(conversation, at, answers_customer=author == Author.OPERATOR)
         status = DeliveryStatus.SENT
     interaction = Interaction(
         customer_id=customer.id,

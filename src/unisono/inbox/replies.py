@@ -9,6 +9,7 @@ from unisono.clock import utcnow
 from unisono.errors import Invalid
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.ingest import MAX_TEXT_LENGTH
+from unisono.inbox.threading import note_outbound
 from unisono.models import (
     Author,
     ChannelKind,
@@ -125,10 +126,7 @@ def do_reply(
         delivery_status=DeliveryStatus.QUEUED,
     )
     session.add(interaction)
-    conversation.last_activity_at = max(conversation.last_activity_at, now)
-    conversation.waiting_since = None
-    if conversation.first_response_at is None:
-        conversation.first_response_at = now
+    note_outbound(conversation, now, answers_customer=True)
     session.flush()
     record_audit(
         session,

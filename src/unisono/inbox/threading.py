@@ -59,3 +59,12 @@ def thread_inbound(
     # The customer wrote again: a snoozed or pending case needs attention now.
     conversation.status = ConversationStatus.OPEN
     return conversation
+
+
+def note_outbound(conversation: Conversation, at: datetime, *, answers_customer: bool) -> None:
+    """Record an outbound interaction at ``at``; an operator's answer ends the customer's wait."""
+    conversation.last_activity_at = max(conversation.last_activity_at, at)
+    if answers_customer:
+        conversation.waiting_since = None
+        if conversation.first_response_at is None:
+            conversation.first_response_at = at

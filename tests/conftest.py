@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 os.environ.setdefault("UNISONO_ENV", "test")
 
-from unisono.config import get_settings  # noqa: E402
-from unisono.db import make_engine, session_factory  # noqa: E402
-from unisono.migrate import upgrade  # noqa: E402
-from unisono.models import Base, Operator, Role  # noqa: E402
-from unisono.security.actor import Actor  # noqa: E402
-from unisono.security.operators import do_create_operator, do_create_token  # noqa: E402
-from unisono.web.app import create_app  # noqa: E402
+from unisono.config import get_settings
+from unisono.db import make_engine, session_factory
+from unisono.migrate import upgrade
+from unisono.models import Base, Operator, Role
+from unisono.security.actor import Actor
+from unisono.security.operators import do_create_operator, do_create_token
+from unisono.web.app import create_app
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -45,7 +45,7 @@ def _postgres_reachable(url: str) -> str | None:
             connection.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
@@ -90,9 +90,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def engine(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Engine]:
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh, migrated, empty database of the test's backend."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from unisono.errors import UnisonoError
@@ -48,6 +49,21 @@ def _describe(error: dict[str, Any]) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, leave the API as problem+json."""
+
+    @app.middleware("http")
+    async def _refuse_nul(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # PostgreSQL cannot store or compare NUL; refuse it in paths and query strings up front.
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            return problem(
+                422,
+                "Invalid request",
+                "the URL must not contain NUL (%00) characters",
+                code="invalid_request",
+            )
+        return await call_next(request)
 
     @app.exception_handler(UnisonoError)
     async def _domain(_request: Request, exc: UnisonoError) -> JSONResponse:

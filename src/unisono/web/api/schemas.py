@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from unisono.models import (
     Conversation,
@@ -23,8 +23,27 @@ from unisono.models import (
 T = TypeVar("T")
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
 class StrictIn(BaseModel):
+    """A request body: unknown fields and NUL characters (which PostgreSQL cannot store) refused."""
+
     model_config = ConfigDict(extra="forbid", str_max_length=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        if _contains_nul(data):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return data
 
 
 class IdentityIn(StrictIn):

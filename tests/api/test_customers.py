@@ -242,3 +242,23 @@ def test_undo_of_an_earlier_merge_waits_for_the_later_one(api: TestClient, inges
         for cid in (a, b, c)
     }
     assert phones == {a: ["+393331110001"], b: ["+393331110002"], c: ["+393331110003"]}
+
+
+def test_history_endpoint_tells_who_changed_what_through_which_source(
+    api: TestClient, maria: str, operator: object
+) -> None:
+    api.patch(f"/api/v1/customers/{maria}", json={"preferred_channel": "letter"})
+    api.patch(f"/api/v1/customers/{maria}", json={"preferred_channel": "email"})
+    page = api.get(f"/api/v1/customers/{maria}/history", params={"limit": 1}).json()
+    (newest,) = page["items"]
+    assert (newest["field"], newest["old_value"], newest["new_value"]) == (
+        "preferred_channel",
+        "letter",
+        "email",
+    )
+    assert newest["source"] == "api"
+    assert newest["operator_id"] == str(operator.id)  # type: ignore[attr-defined]
+    older = api.get(
+        f"/api/v1/customers/{maria}/history", params={"cursor": page["next_cursor"]}
+    ).json()["items"]
+    assert [(c["old_value"], c["new_value"]) for c in older] == [(None, "letter")]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from unisono.errors import Invalid
 from unisono.identity.normalize import name_key
 from unisono.models import ChannelKind, Customer, ProfileChange
+from unisono.pagination import Page, clamp_limit, encode_cursor, time_id_cursor
 from unisono.security.actor import Actor
+from unisono.security.audit import record_audit
 
 # Profile fields an operator or integration may edit, with the validator for each.
 EDITABLE_FIELDS = (
@@ -153,3 +156,36 @@ def do_update_profile(
             changed.append(f"attributes.{key}")
     session.flush()
     return changed
+
+
+def profile_history(
+    session: Session,
+    actor: Actor,
+    customer: Customer,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[ProfileChange]:
+    """The field-level changes of ``customer``'s profile, newest first; the read is audited."""
+    size = clamp_limit(limit)
+    query = select(ProfileChange).where(ProfileChange.customer_id == customer.id)
+    if cursor:
+        at, last_id = time_id_cursor(cursor)
+        query = query.where(
+            tuple_(ProfileChange.created_at, ProfileChange.id) < tuple_(at, last_id)
+        )
+    rows = list(
+        session.scalars(
+            query.order_by(ProfileChange.created_at.desc(), ProfileChange.id.desc()).limit(size + 1)
+        )
+    )
+    page = rows[:size]
+    next_cursor = (
+        encode_cursor(page[-1].created_at.isoformat(), str(page[-1].id))
+        if len(rows) > size
+        else None
+    )
+    record_audit(
+        session, actor, "customer.history", "customer", customer.id, customer_id=customer.id
+    )
+    return Page(page, next_cursor)

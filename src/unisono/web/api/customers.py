@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from unisono.config import get_settings
 from unisono.customers.access import access_customer
-from unisono.customers.profile import do_update_profile
+from unisono.customers.profile import do_update_profile, profile_history
 from unisono.customers.search import search_customers
 from unisono.customers.timeline import customer_timeline
 from unisono.identity.merge import do_merge_customers, do_undo_merge
@@ -24,6 +24,7 @@ from unisono.web.api.schemas import (
     MergeCreate,
     MergeOut,
     PageOut,
+    ProfileChangeOut,
 )
 from unisono.web.deps import ApiActor, SessionDep
 
@@ -63,6 +64,20 @@ def update_customer(
     changes = body.model_dump(exclude_unset=True, exclude={"attributes"})
     do_update_profile(session, actor, customer, changes, attributes=body.attributes)
     return CustomerOut.of(customer)
+
+
+@router.get("/customers/{customer_id}/history")
+def get_history(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    actor: ApiActor,
+    cursor: str | None = Cursor,
+    limit: int | None = Limit,
+) -> PageOut[ProfileChangeOut]:
+    """Who changed which profile field, from what to what, through which source, when."""
+    customer = access_customer(session, actor, customer_id)
+    page = profile_history(session, actor, customer, cursor=cursor, limit=limit)
+    return PageOut(items=[ProfileChangeOut.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("/customers/{customer_id}/identities", status_code=status.HTTP_201_CREATED)

@@ -18,6 +18,7 @@ from unisono.models import (
     Identity,
     Interaction,
     Priority,
+    ProfileChange,
 )
 
 T = TypeVar("T")
@@ -177,6 +178,28 @@ class CustomerUpdate(StrictIn):
     attributes: dict[str, Any] | None = Field(
         default=None, description="Merge patch: a key set to null is removed."
     )
+
+
+class ProfileChangeOut(BaseModel):
+    id: uuid.UUID
+    field: str
+    old_value: Any
+    new_value: Any
+    operator_id: uuid.UUID | None
+    source: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: ProfileChange) -> ProfileChangeOut:
+        return cls(
+            id=c.id,
+            field=c.field,
+            old_value=c.old_value,
+            new_value=c.new_value,
+            operator_id=c.operator_id,
+            source=c.source,
+            created_at=c.created_at,
+        )
 
 
 class IdentityCreate(StrictIn):

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     default_locale: Literal["it", "en"] = "it"
     default_timezone: str = "Europe/Rome"
     sql_echo: bool = False
+    # Older secret keys that still decrypt stored credentials while they are re-encrypted.
+    previous_secret_keys: list[str] = Field(default_factory=list)
+    # Where fetched media (recordings, attachments, scanned letters) are kept.
+    media_dir: str = "./var/media"
+    # Run the in-process worker inside each API process (embedded mode).
+    embedded_worker: bool = True
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -20,10 +20,20 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave full-text search objects (FTS5 tables, the tsvector column) to hand-written SQL."""
+    return not (name or "").startswith(
+        ("interactions_fts", "search_vector", "ix_interactions_search")
+    )
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=True,
         compare_type=True,
     )

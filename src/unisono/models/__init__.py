@@ -5,8 +5,10 @@ from unisono.models.base import Base
 from unisono.models.channel import Channel, ChannelKind
 from unisono.models.conversation import ACTIVE_STATUSES, Conversation, ConversationStatus, Priority
 from unisono.models.customer import Customer, CustomerMerge, Identity, ProfileChange
+from unisono.models.delivery import DeliveryAttempt
 from unisono.models.interaction import Author, DeliveryStatus, Direction, Interaction
 from unisono.models.operator import ApiToken, Operator, Role, Team
+from unisono.models.webhook import WebhookDelivery, WebhookStatus
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -20,6 +22,7 @@ __all__ = [
     "ConversationStatus",
     "Customer",
     "CustomerMerge",
+    "DeliveryAttempt",
     "DeliveryStatus",
     "Direction",
     "Identity",
@@ -29,4 +32,6 @@ __all__ = [
     "ProfileChange",
     "Role",
     "Team",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]

@@ -45,6 +45,7 @@ class Interaction(IdMixin, CreatedMixin, Base):
         UniqueConstraint("channel", "external_id"),
         Index("ix_interactions_customer_timeline", "customer_id", "occurred_at", "id"),
         Index("ix_interactions_conversation_time", "conversation_id", "occurred_at"),
+        Index("ix_interactions_delivery_queue", "delivery_status", "next_attempt_at"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
@@ -68,3 +69,6 @@ class Interaction(IdMixin, CreatedMixin, Base):
     )
     delivery_error: Mapped[str | None] = mapped_column(Text)
     enrichment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Outbound sending: how often we tried, and when the next try is due (None: not queued).
+    send_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]

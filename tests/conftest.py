@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 os.environ.setdefault("UNISONO_ENV", "test")
+# Tests run the worker explicitly (``app.state.worker.drain()``) so they can assert in between.
+os.environ.setdefault("UNISONO_EMBEDDED_WORKER", "false")
 
 from unisono.config import get_settings
 from unisono.db import make_engine, session_factory

@@ -51,3 +51,8 @@ def ingest(api: TestClient) -> Ingest:
 
 def later(**delta: float) -> datetime:
     return BASE_TIME + timedelta(**delta)
+
+
+def ago(**delta: float) -> datetime:
+    """A moment before now (for rules that depend on the real clock, like service windows)."""
+    return datetime.now(UTC) - timedelta(**delta)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.api.conftest import Ingest, later
+from tests.api.conftest import Ingest, ago, later
 from unisono.models import Operator, Role, Team
 
 
@@ -115,8 +115,8 @@ def test_patch_with_unknown_operator_or_status_is_refused(api: TestClient, inges
 def test_reply_defaults_to_the_customers_last_inbound_channel(
     api: TestClient, ingest: Ingest
 ) -> None:
-    conv = ingest(channel="sms")["conversation_id"]
-    ingest(channel="whatsapp", at=later(hours=1))
+    conv = ingest(channel="sms", at=ago(hours=3))["conversation_id"]
+    ingest(channel="whatsapp", at=ago(hours=2))
     r = api.post(f"/api/v1/conversations/{conv}/messages", json={"text": "Verifichiamo subito"})
     assert r.status_code == 201, r.text
     reply = r.json()
@@ -128,7 +128,7 @@ def test_reply_defaults_to_the_customers_last_inbound_channel(
 
 
 def test_reply_on_a_chosen_channel_needs_a_handle_for_it(api: TestClient, ingest: Ingest) -> None:
-    conv = ingest(channel="whatsapp")["conversation_id"]
+    conv = ingest(channel="whatsapp", at=ago(hours=1))["conversation_id"]
     assert (
         api.post(
             f"/api/v1/conversations/{conv}/messages", json={"text": "SMS", "channel": "sms"}
@@ -172,3 +172,23 @@ def test_status_changes_stamp_resolution(api: TestClient, ingest: Ingest) -> Non
     assert resolved["waiting_since"] is None
     reopened = api.patch(f"/api/v1/conversations/{conv}", json={"status": "open"}).json()
     assert reopened["resolved_at"] is None
+
+
+def test_whatsapp_free_text_only_within_24_hours_of_the_customers_last_message(
+    api: TestClient, ingest: Ingest
+) -> None:
+    conv = ingest(channel="whatsapp", at=ago(hours=25))["conversation_id"]
+    r = api.post(f"/api/v1/conversations/{conv}/messages", json={"text": "Buongiorno"})
+    assert r.status_code == 422
+    assert r.json()["reason"] == "service_window_closed"
+    assert "24 hours" in r.json()["detail"]
+    assert "template" in r.json()["detail"]
+    # SMS has no such window: the same conversation can still be answered there.
+    r = api.post(
+        f"/api/v1/conversations/{conv}/messages", json={"text": "Buongiorno", "channel": "sms"}
+    )
+    assert r.status_code == 201
+    ingest("ci sono?", channel="whatsapp", at=ago(hours=23))
+    r = api.post(f"/api/v1/conversations/{conv}/messages", json={"text": "Sì, eccoci"})
+    assert r.status_code == 201
+    assert r.json()["channel"] == "whatsapp"

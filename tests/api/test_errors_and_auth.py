@@ -14,6 +14,8 @@ from tests.api.conftest import Ingest
 from unisono.models import AuditEvent, Customer, Interaction, Operator
 
 PROBLEM = "application/problem+json"
+# Fixed, so that parallel test workers collect the same test ids.
+UNKNOWN = "0190a4b2-0000-7000-8000-00000000beef"
 
 
 def test_no_token_is_401_problem(client: TestClient) -> None:
@@ -107,9 +109,9 @@ def test_broken_json_is_4xx_problem(api: TestClient, body: bytes) -> None:
     "path",
     [
         "/api/v1/customers/not-a-uuid",
-        f"/api/v1/customers/{uuid.uuid4()}",
-        f"/api/v1/customers/{uuid.uuid4()}/timeline",
-        f"/api/v1/conversations/{uuid.uuid4()}",
+        f"/api/v1/customers/{UNKNOWN}",
+        f"/api/v1/customers/{UNKNOWN}/timeline",
+        f"/api/v1/conversations/{UNKNOWN}",
         "/api/v1/customers?limit=0",
         "/api/v1/customers?limit=100000",
         "/api/v1/customers?cursor=%%%",

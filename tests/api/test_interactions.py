@@ -128,7 +128,7 @@ def test_customer_name_fills_an_unnamed_profile(ingest: Ingest, api: TestClient)
 def test_waiting_since_is_set_by_customer_and_cleared_by_operator_reply(
     ingest: Ingest, api: TestClient
 ) -> None:
-    msg = ingest()
+    msg = ingest(channel="sms")
     conv = api.get(f"/api/v1/conversations/{msg['conversation_id']}").json()
     assert conv["waiting_since"] is not None
     assert conv["first_response_at"] is None

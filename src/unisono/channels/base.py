@@ -13,7 +13,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
@@ -199,6 +199,8 @@ class Provider(ABC):
     display_name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     credential_keys: ClassVar[tuple[str, ...]] = ()
+    # With Capability.SERVICE_WINDOW: how long after the customer's last message free text is ok.
+    service_window: ClassVar[timedelta | None] = None
     # Credentials that may be left out (e.g. an access token only needed to send).
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
 

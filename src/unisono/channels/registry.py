@@ -22,7 +22,7 @@ def _load_builtin() -> None:
         importlib.import_module(module)
 
 
-BUILTIN_ADAPTERS: tuple[str, ...] = ()
+BUILTIN_ADAPTERS: tuple[str, ...] = ("unisono.channels.whatsapp.provider",)
 
 
 def provider_for(kind: str) -> Provider:
@@ -34,6 +34,13 @@ def provider_for(kind: str) -> Provider:
     except KeyError as exc:
         known = ", ".join(sorted(_PROVIDERS)) or "none"
         raise Invalid(f"no adapter for channel kind '{kind}' (adapters: {known})") from exc
+
+
+def find_provider(kind: str) -> Provider | None:
+    """The provider of ``kind``, or None when no adapter handles it (e.g. branch visits)."""
+    if not _PROVIDERS:
+        _load_builtin()
+    return _PROVIDERS.get(kind)
 
 
 def all_providers() -> list[Provider]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from unisono.channels.base import Capability
+from unisono.channels.registry import find_provider
 from unisono.clock import utcnow
 from unisono.errors import Invalid
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
@@ -94,6 +96,33 @@ def _recipient(session: Session, conversation: Conversation, channel: str) -> Id
     )
 
 
+def check_service_window(
+    session: Session, conversation: Conversation, channel: str, *, template: bool
+) -> None:
+    """Invalid when the channel only takes free text shortly after the customer's last message."""
+    provider = find_provider(channel)
+    if template or provider is None or not provider.supports(Capability.SERVICE_WINDOW):
+        return
+    window = provider.service_window
+    last = session.scalar(
+        select(Interaction.occurred_at)
+        .where(
+            Interaction.customer_id == conversation.customer_id,
+            Interaction.channel == channel,
+            Interaction.direction == Direction.INBOUND,
+        )
+        .order_by(Interaction.occurred_at.desc())
+        .limit(1)
+    )
+    if window is not None and (last is None or utcnow() - last > window):
+        hours = int(window.total_seconds() // 3600)
+        raise Invalid(
+            f"{provider.display_name} accepts free-form messages only within {hours} hours of "
+            "the customer's last message; send an approved template instead",
+            reason="service_window_closed",
+        )
+
+
 def do_reply(
     session: Session,
     actor: Actor,
@@ -105,6 +134,7 @@ def do_reply(
     """Queue an operator reply on ``channel`` (default: the customer's last inbound channel)."""
     text = _check_text(text)
     channel = channel or default_reply_channel(session, conversation)
+    check_service_window(session, conversation, channel, template=False)
     if channel not in REPLY_CHANNELS:
         raise Invalid(
             f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,17 +11,38 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from unisono import __version__
+from unisono.config import get_settings
 from unisono.db import get_engine, session_factory
+from unisono.jobs.worker import Worker
 from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
 from unisono.web.problems import install_problem_handlers
+from unisono.web.webhooks import router as webhooks_router
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """A new app bound to ``engine`` (default: the configured database)."""
+def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = None) -> FastAPI:
+    """A new app bound to ``engine`` (default: the configured database).
+
+    With ``embedded_worker`` (default: ``UNISONO_EMBEDDED_WORKER``) a worker thread processes
+    webhooks and sends messages inside this process; otherwise run ``unisono worker``.
+    """
+    engine = engine or get_engine()
+    worker = Worker(engine)
+    run_worker = get_settings().embedded_worker if embedded_worker is None else embedded_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Unisono",
         version=__version__,
         summary="One timeline per customer; one voice on every channel.",
@@ -27,11 +50,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    engine = engine or get_engine()
     app.state.engine = engine
+    app.state.worker = worker
     app.state.sessions = session_factory(engine)
     install_problem_handlers(app)
     app.include_router(api_router)
+    app.include_router(webhooks_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from unisono.web.api import conversations, customers, interactions, search
+from unisono.web.api import channels, conversations, customers, interactions, search
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (interactions, customers, conversations, search):
+for module in (interactions, customers, conversations, search, channels):
     api_router.include_router(module.router)

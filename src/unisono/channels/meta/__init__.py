@@ -1,0 +1,1 @@
+"""What Meta's platforms (WhatsApp, Messenger, Facebook pages) share: signatures, handshake."""

@@ -1,0 +1,1 @@
+"""WhatsApp Business Cloud API: webhooks in, ``/{phone_number_id}/messages`` out."""

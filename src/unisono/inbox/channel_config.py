@@ -1,0 +1,122 @@
+"""Configured channels: creating them with encrypted credentials, and connecting to them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unisono.channels.base import ChannelConfig, Connection
+from unisono.channels.registry import provider_for
+from unisono.errors import Invalid, NotFound
+from unisono.models import Channel, ChannelKind
+from unisono.security.actor import Actor
+from unisono.security.audit import record_audit
+from unisono.security.secrets import decrypt_credentials, encrypt_credentials
+
+MAX_SETTINGS_SIZE = 50
+
+
+def webhook_path(channel: Channel) -> str:
+    """Where the provider must post this channel's events."""
+    return f"/webhooks/{channel.kind}/{channel.id}"
+
+
+def check_channel_input(
+    kind: str, name: str, settings: dict[str, Any], credentials: dict[str, Any]
+) -> tuple[str, dict[str, str]]:
+    """Validate a channel definition against its provider; returns (kind, credentials)."""
+    try:
+        kind = ChannelKind(kind).value
+    except ValueError as exc:
+        raise Invalid(
+            f"'{kind}' is not a channel kind; use one of {', '.join(ChannelKind)}"
+        ) from exc
+    provider = provider_for(kind)
+    if not name.strip():
+        raise Invalid("the channel needs a name")
+    if len(settings) > MAX_SETTINGS_SIZE:
+        raise Invalid(f"at most {MAX_SETTINGS_SIZE} settings")
+    unknown = sorted(
+        set(credentials) - set(provider.credential_keys) - set(provider.optional_credential_keys)
+    )
+    if unknown:
+        raise Invalid(
+            f"unknown credentials for {kind}: {', '.join(unknown)}; "
+            f"expected {', '.join(provider.credential_keys + provider.optional_credential_keys)}"
+        )
+    missing = [k for k in provider.credential_keys if not str(credentials.get(k) or "").strip()]
+    if missing:
+        raise Invalid(f"missing credentials for {kind}: {', '.join(missing)}")
+    if not all(isinstance(v, str) for v in credentials.values()):
+        raise Invalid("credential values are strings")
+    base = settings.get("api_base_url")
+    if base is not None and not (
+        isinstance(base, str) and base.startswith(("http://", "https://"))
+    ):
+        raise Invalid("api_base_url is an http(s) URL")
+    return kind, {k: str(v) for k, v in credentials.items()}
+
+
+def do_create_channel(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    name: str,
+    settings: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> Channel:
+    """A new configured channel; credentials are stored encrypted and never shown again."""
+    settings = settings or {}
+    kind, secrets = check_channel_input(kind, name, settings, credentials or {})
+    channel = Channel(
+        kind=kind,
+        name=name.strip(),
+        settings=settings,
+        credentials_encrypted=encrypt_credentials(secrets) if secrets else None,
+    )
+    session.add(channel)
+    session.flush()
+    record_audit(session, actor, "channel.created", "channel", channel.id, details={"kind": kind})
+    return channel
+
+
+def get_channel(session: Session, channel_id: uuid.UUID, kind: str | None = None) -> Channel:
+    """The channel ``channel_id`` (of ``kind`` when given); NotFound otherwise."""
+    channel = session.get(Channel, channel_id)
+    if channel is None or (kind is not None and channel.kind != kind):
+        raise NotFound(f"no {kind or ''} channel {channel_id}".replace("  ", " "))
+    return channel
+
+
+def list_channels(session: Session) -> list[Channel]:
+    return list(session.scalars(select(Channel).order_by(Channel.kind, Channel.name)))
+
+
+def channel_config(channel: Channel) -> ChannelConfig:
+    """What an adapter needs of ``channel``, with credentials decrypted."""
+    return ChannelConfig(
+        id=channel.id,
+        kind=channel.kind,
+        name=channel.name,
+        settings=dict(channel.settings or {}),
+        credentials=decrypt_credentials(channel.credentials_encrypted),
+    )
+
+
+def connection_for(channel: Channel) -> Connection:
+    """A live connection to ``channel``'s provider."""
+    return provider_for(channel.kind).connect(channel_config(channel))
+
+
+def channel_for_kind(session: Session, kind: str) -> Channel | None:
+    """The first active channel of ``kind`` (used to send when no channel was chosen)."""
+    return session.scalar(
+        select(Channel)
+        .where(Channel.kind == kind, Channel.active.is_(True))
+        .order_by(Channel.created_at)
+        .limit(1)
+    )

@@ -1,0 +1,221 @@
+"""Provider webhooks: stored raw before they are answered, processed afterwards by a job.
+
+``do_receive_webhook`` runs in the request: verify the signature (a bad one stores nothing),
+check that the payload can be read (a malformed one is kept as ``invalid`` and answered 400),
+store the raw delivery. ``process_delivery`` runs in the worker: it turns the delivery into
+interactions and status updates; a failure is kept with its error and can be replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from unisono.channels.base import HandshakeReply, InboundMessage, StatusUpdate, WebhookRequest
+from unisono.channels.errors import MalformedPayload
+from unisono.clock import utcnow
+from unisono.errors import NotFound
+from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
+from unisono.inbox.channel_config import connection_for
+from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
+from unisono.models import (
+    Channel,
+    DeliveryStatus,
+    Direction,
+    Interaction,
+    WebhookDelivery,
+    WebhookStatus,
+)
+from unisono.security.actor import Actor
+
+log = logging.getLogger(__name__)
+
+# Headers worth keeping with a stored delivery (signatures included, for later inspection).
+KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "x-hub-signature-256",
+    "x-twilio-signature",
+    "x-twitter-webhooks-signature",
+    "x-unisono-signature",
+)
+
+# Later statuses win; a failure only overrides a message not yet delivered.
+_STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the web layer answers: the provider's acknowledgement, or why the body was refused."""
+
+    delivery: WebhookDelivery
+    reply: HandshakeReply
+    malformed: str | None = None
+
+
+def do_receive_webhook(session: Session, channel: Channel, request: WebhookRequest) -> Receipt:
+    """Verify and store one delivery; SignatureInvalid (nothing stored) on a bad signature."""
+    connection = connection_for(channel)
+    connection.verify(request)
+    malformed = None
+    try:
+        connection.parse(request)
+    except MalformedPayload as exc:
+        malformed = exc.detail
+    delivery = WebhookDelivery(
+        channel_id=channel.id,
+        kind=channel.kind,
+        status=WebhookStatus.INVALID if malformed else WebhookStatus.RECEIVED,
+        url=request.url,
+        headers={k: v for k, v in request.headers.items() if k in KEPT_HEADERS},
+        body=request.body,
+        error=malformed,
+    )
+    session.add(delivery)
+    session.flush()
+    return Receipt(delivery, connection.ack(), malformed)
+
+
+def stored_request(delivery: WebhookDelivery) -> WebhookRequest:
+    """The request as it was received, rebuilt from the stored delivery."""
+    return WebhookRequest(
+        method="POST",
+        url=delivery.url,
+        headers=dict(delivery.headers or {}),
+        query={},
+        body=delivery.body,
+    )
+
+
+def _ingest(session: Session, actor: Actor, channel: Channel, message: InboundMessage) -> bool:
+    metadata: dict[str, Any] = dict(message.metadata)
+    if message.media:
+        metadata["media"] = [
+            {
+                k: v
+                for k, v in {
+                    "content_type": m.content_type,
+                    "provider_id": m.provider_id,
+                    "url": m.url,
+                    "filename": m.filename,
+                    "caption": m.caption,
+                }.items()
+                if v is not None
+            }
+            for m in message.media
+        ]
+    if message.replies_to:
+        metadata["replies_to"] = list(message.replies_to)
+    _, created = do_ingest_interaction(
+        session,
+        actor,
+        NewInteraction(
+            channel=channel.kind,
+            identity_kind=message.identity_kind
+            or CHANNEL_IDENTITY_KIND.get(channel.kind, channel.kind),
+            identity_value=message.identity_value,
+            direction=Direction.INBOUND,
+            text=message.text,
+            occurred_at=message.occurred_at,
+            external_id=message.external_id,
+            customer_name=message.sender_name,
+            metadata=metadata,
+            channel_id=channel.id,
+        ),
+    )
+    return created
+
+
+def apply_status(session: Session, kind: str, status: StatusUpdate) -> bool:
+    """Move our outbound interaction forward to the provider's status; False if unknown."""
+    interaction = session.scalar(
+        select(Interaction).where(
+            Interaction.channel == kind,
+            Interaction.external_id == status.external_id,
+            Interaction.direction == Direction.OUTBOUND,
+        )
+    )
+    if interaction is None:
+        return False
+    current = interaction.delivery_status
+    if status.status == DeliveryStatus.FAILED:
+        if current in (None, DeliveryStatus.QUEUED, DeliveryStatus.SENT):
+            interaction.delivery_status = DeliveryStatus.FAILED
+            interaction.delivery_error = status.error or "the provider reported a failure"
+    elif current is None or _STATUS_RANK.get(current, -1) < _STATUS_RANK[status.status]:
+        interaction.delivery_status = status.status
+    timestamps = dict(interaction.meta.get("status_times", {}))
+    timestamps[status.status.value] = status.occurred_at.isoformat()
+    interaction.meta = {**interaction.meta, "status_times": timestamps}
+    return True
+
+
+def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
+    """Turn a stored delivery into interactions and status updates.
+
+    On failure the delivery is marked ``failed`` with its error (the caller commits), and every
+    partial change of this delivery is rolled back.
+    """
+    channel = session.get_one(Channel, delivery.channel_id)
+    actor = Actor(operator=None, via=f"webhook:{channel.kind}")
+    delivery.attempts += 1
+    try:
+        with session.begin_nested():
+            parsed = connection_for(channel).parse(stored_request(delivery))
+            created = sum(_ingest(session, actor, channel, m) for m in parsed.messages)
+            matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
+    except Exception as exc:
+        log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
+        delivery.status = WebhookStatus.FAILED
+        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+        return
+    delivery.status = WebhookStatus.PROCESSED
+    delivery.error = None
+    delivery.processed_at = utcnow()
+    delivery.summary = {
+        "messages": len(parsed.messages),
+        "created": created,
+        "statuses": len(parsed.statuses),
+        "statuses_matched": matched,
+        "ignored": list(parsed.ignored),
+    }
+
+
+def claim_pending_deliveries(session: Session, limit: int = 50) -> list[WebhookDelivery]:
+    """Received deliveries to process, oldest first, locked against other workers (PostgreSQL)."""
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.status == WebhookStatus.RECEIVED)
+            .order_by(WebhookDelivery.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def do_replay(session: Session, delivery_ids: list[uuid.UUID] | None = None) -> int:
+    """Queue failed deliveries (or the given ones) for processing again; returns how many."""
+    query = update(WebhookDelivery).values(status=WebhookStatus.RECEIVED, error=None)
+    if delivery_ids:
+        found = set(
+            session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.id.in_(delivery_ids)))
+        )
+        missing = [str(i) for i in delivery_ids if i not in found]
+        if missing:
+            raise NotFound(f"no webhook deliveries {', '.join(missing)}")
+        query = query.where(WebhookDelivery.id.in_(delivery_ids))
+    else:
+        query = query.where(WebhookDelivery.status == WebhookStatus.FAILED)
+    result = session.execute(query.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

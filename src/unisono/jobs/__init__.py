@@ -1,0 +1,1 @@
+"""Background work: the worker loop that processes webhooks and sends queued messages."""

@@ -1,0 +1,1 @@
+"""Outbound: sending queued messages through their channel, with retries and attempt records."""

@@ -1,11 +1,21 @@
-"""Which provider serves which channel kind."""
+"""Which provider serves which channel kind.
+
+Every package under ``unisono.channels`` with a ``provider`` module is an adapter; importing that
+module registers it. Discovery keeps adding a channel to one new folder, with no list to edit.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
+
+import unisono.channels
 from unisono.channels.base import Provider
 from unisono.errors import Invalid
 
 _PROVIDERS: dict[str, Provider] = {}
+_loaded = False
 
 
 def register(provider: Provider) -> Provider:
@@ -14,36 +24,32 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
-def _load_builtin() -> None:
-    # Imported for their registration side effect; kept in one place so the list is visible.
-    import importlib
-
-    for module in BUILTIN_ADAPTERS:
-        importlib.import_module(module)
-
-
-BUILTIN_ADAPTERS: tuple[str, ...] = ("unisono.channels.whatsapp.provider",)
-
-
-def provider_for(kind: str) -> Provider:
-    """The provider of ``kind``; Invalid when no adapter handles it."""
-    if not _PROVIDERS:
-        _load_builtin()
-    try:
-        return _PROVIDERS[kind]
-    except KeyError as exc:
-        known = ", ".join(sorted(_PROVIDERS)) or "none"
-        raise Invalid(f"no adapter for channel kind '{kind}' (adapters: {known})") from exc
+def _load_adapters() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for module in pkgutil.iter_modules(unisono.channels.__path__):
+        name = f"unisono.channels.{module.name}.provider"
+        if module.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    _loaded = True
 
 
 def find_provider(kind: str) -> Provider | None:
     """The provider of ``kind``, or None when no adapter handles it (e.g. branch visits)."""
-    if not _PROVIDERS:
-        _load_builtin()
+    _load_adapters()
     return _PROVIDERS.get(kind)
 
 
+def provider_for(kind: str) -> Provider:
+    """The provider of ``kind``; Invalid when no adapter handles it."""
+    provider = find_provider(kind)
+    if provider is None:
+        known = ", ".join(sorted(_PROVIDERS)) or "none"
+        raise Invalid(f"no adapter for channel kind '{kind}' (adapters: {known})")
+    return provider
+
+
 def all_providers() -> list[Provider]:
-    if not _PROVIDERS:
-        _load_builtin()
+    _load_adapters()
     return sorted(_PROVIDERS.values(), key=lambda p: p.kind)

@@ -6,8 +6,11 @@ When no server answers the PostgreSQL variants skip, except under CI=true, where
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 os.environ.setdefault("UNISONO_ENV", "test")
 # Tests run the worker explicitly (``app.state.worker.drain()``) so they can assert in between.
 os.environ.setdefault("UNISONO_EMBEDDED_WORKER", "false")
+os.environ.setdefault("UNISONO_MEDIA_DIR", tempfile.mkdtemp(prefix="unisono-media-"))
 
 from unisono.config import get_settings
 from unisono.db import make_engine, session_factory
@@ -30,6 +34,24 @@ from unisono.models import Base, Operator, Role
 from unisono.security.actor import Actor
 from unisono.security.operators import do_create_operator, do_create_token
 from unisono.web.app import create_app
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    # Tests never reach the internet: providers are reached only through the local sandbox.
+    if isinstance(address, tuple) and self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            local = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            local = host == "localhost"
+        if not local:
+            raise ConnectionRefusedError(f"tests may not connect to {host}: use the sandbox")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -47,7 +69,7 @@ def _postgres_reachable(url: str) -> str | None:
             connection.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 

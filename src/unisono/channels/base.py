@@ -187,6 +187,12 @@ class Connection(ABC):
 
         raise Rejected(f"{self.config.kind} channels cannot send messages")
 
+    def fetch_media(self, ref: MediaRef) -> tuple[bytes, str | None]:
+        """The bytes (and content type) of media the provider holds; a ChannelError if not."""
+        from unisono.channels.errors import Rejected
+
+        raise Rejected(f"{self.config.kind} channels cannot fetch media")
+
     def ack(self) -> HandshakeReply:
         """What to answer the provider once a delivery is stored."""
         return HandshakeReply(200, "", "text/plain")

@@ -23,6 +23,7 @@ from unisono.errors import NotFound
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.channel_config import connection_for
 from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
+from unisono.media.attachments import record_media
 from unisono.models import (
     Channel,
     DeliveryStatus,
@@ -99,24 +100,9 @@ def stored_request(delivery: WebhookDelivery) -> WebhookRequest:
 
 def _ingest(session: Session, actor: Actor, channel: Channel, message: InboundMessage) -> bool:
     metadata: dict[str, Any] = dict(message.metadata)
-    if message.media:
-        metadata["media"] = [
-            {
-                k: v
-                for k, v in {
-                    "content_type": m.content_type,
-                    "provider_id": m.provider_id,
-                    "url": m.url,
-                    "filename": m.filename,
-                    "caption": m.caption,
-                }.items()
-                if v is not None
-            }
-            for m in message.media
-        ]
     if message.replies_to:
         metadata["replies_to"] = list(message.replies_to)
-    _, created = do_ingest_interaction(
+    interaction, created = do_ingest_interaction(
         session,
         actor,
         NewInteraction(
@@ -133,6 +119,8 @@ def _ingest(session: Session, actor: Actor, channel: Channel, message: InboundMe
             channel_id=channel.id,
         ),
     )
+    if created and message.media:
+        record_media(session, interaction, message.media)
     return created
 
 

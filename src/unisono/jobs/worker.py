@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from unisono.db import session_factory
 from unisono.inbox.webhooks import claim_pending_deliveries, process_delivery
+from unisono.media.attachments import fetch_due
 from unisono.outbound.sender import send_due
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Worker:
 
     def run_once(self) -> int:
         """One pass over all kinds of work; returns how many items were handled."""
-        return process_webhooks(self.sessions) + send_due(self.sessions)
+        return process_webhooks(self.sessions) + send_due(self.sessions) + fetch_due(self.sessions)
 
     def drain(self, max_passes: int = 100) -> int:
         """Run passes until nothing is left (tests and the CLI use this)."""

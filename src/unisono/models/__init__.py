@@ -1,5 +1,6 @@
 """The SQLAlchemy models, one module per aggregate; import them from here."""
 
+from unisono.models.attachment import Attachment, AttachmentStatus
 from unisono.models.audit import AuditEvent
 from unisono.models.base import Base
 from unisono.models.channel import Channel, ChannelKind
@@ -13,6 +14,8 @@ from unisono.models.webhook import WebhookDelivery, WebhookStatus
 __all__ = [
     "ACTIVE_STATUSES",
     "ApiToken",
+    "Attachment",
+    "AttachmentStatus",
     "AuditEvent",
     "Author",
     "Base",

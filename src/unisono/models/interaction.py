@@ -5,12 +5,15 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unisono.models.base import Base, CreatedMixin, IdMixin
+
+if TYPE_CHECKING:
+    from unisono.models.attachment import Attachment
 
 
 def _values(e: type[enum.Enum]) -> list[str]:
@@ -72,3 +75,8 @@ class Interaction(IdMixin, CreatedMixin, Base):
     # Outbound sending: how often we tried, and when the next try is due (None: not queued).
     send_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]
+
+    # Loaded with the interaction (one extra query per page), so timelines show them.
+    attachments: Mapped[list[Attachment]] = relationship(
+        lazy="selectin", order_by="Attachment.created_at"
+    )

@@ -109,7 +109,7 @@ def claim_due_sends(session: Session, now: datetime, limit: int = 20) -> list[Cl
             interaction.channel_id = channel.id
             try:
                 connection = connection_for(channel)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a broken channel config fails the send
                 problem = f"the channel cannot be used: {exc}"
         claims.append(
             Claim(interaction.id, interaction.send_attempts, connection, message, problem)

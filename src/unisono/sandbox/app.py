@@ -38,8 +38,6 @@ def create_sandbox_app(
         openapi_url="/_sandbox/openapi.json",
     )
     app.state.sandbox = state
-    for module in provider_modules():
-        app.include_router(module.router(state))
 
     @app.get("/_sandbox/sent")
     def sent() -> list[dict[str, Any]]:
@@ -55,5 +53,10 @@ def create_sandbox_app(
             }
             for c in state.sent
         ]
+
+    # After the sandbox's own /_sandbox routes: provider paths such as /{version}/{id} are
+    # catch-alls that would otherwise shadow them.
+    for module in provider_modules():
+        app.include_router(module.router(state))
 
     return app

@@ -9,6 +9,7 @@ Inbound messages are injected with ``POST /_sandbox/whatsapp/{channel_id}/messag
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import time
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from unisono.channels.base import ChannelConfig
@@ -94,6 +95,13 @@ def status_value(
     return {"statuses": [value]}
 
 
+# Media the sandbox "holds" for inbound messages: a photo of a meter and a bill, as bytes.
+SAMPLE_MEDIA: dict[str, tuple[bytes, str]] = {
+    "1003383421387256": (b"\xff\xd8\xff\xe0 sandbox jpeg: foto del contatore", "image/jpeg"),
+    "786413510164346": (b"%PDF-1.4 sandbox: bolletta di marzo", "application/pdf"),
+}
+
+
 class InboundText(BaseModel):
     from_number: str = Field(alias="from", examples=["393331234567"])
     name: str = "Cliente Sandbox"
@@ -166,6 +174,34 @@ def router(state: SandboxState) -> APIRouter:
                 "messages": [{"id": message_id}],
             }
         )
+
+    @api.get("/{version}/{media_id}")
+    def media_info(version: str, media_id: str, request: Request) -> JSONResponse:
+        """Graph's media lookup: a download URL for a media id sent with an inbound message."""
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if state.channel("whatsapp", access_token=token) is None:
+            return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        data = SAMPLE_MEDIA.get(media_id)
+        if data is None:
+            return graph_error(404, 100, f"Object with ID '{media_id}' does not exist")
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "id": media_id,
+                "mime_type": data[1],
+                "sha256": hashlib.sha256(data[0]).hexdigest(),
+                "file_size": len(data[0]),
+                "url": f"{str(request.base_url).rstrip('/')}/_sandbox/whatsapp/media/{media_id}",
+            }
+        )
+
+    @api.get("/_sandbox/whatsapp/media/{media_id}")
+    def media_bytes(media_id: str, request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        data = SAMPLE_MEDIA.get(media_id)
+        if data is None or state.channel("whatsapp", access_token=token) is None:
+            return Response(status_code=404)
+        return Response(data[0], media_type=data[1])
 
     @api.post("/_sandbox/whatsapp/{channel_id}/messages")
     def inject(channel_id: uuid.UUID, body: InboundText) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from unisono.channels.base import (
     ChannelConfig,
     Connection,
     HandshakeReply,
+    MediaRef,
     OutboundMessage,
     ParsedDelivery,
     Provider,
@@ -54,6 +55,18 @@ class WhatsAppConnection(Connection):
             return SendResult(external_id=str(body["messages"][0]["id"]))
         except (KeyError, IndexError, TypeError) as exc:
             raise Rejected(f"the Cloud API answered without a message id: {body!r:.200}") from exc
+
+    def fetch_media(self, ref: MediaRef) -> tuple[bytes, str | None]:
+        """Graph gives a short-lived URL for the media id; both calls need the access token."""
+        if not ref.provider_id:
+            raise Rejected("WhatsApp media needs its media id")
+        client = self.client()
+        info = client.request("GET", f"/{ref.provider_id}").json()
+        url = info.get("url") if isinstance(info, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise Rejected(f"the Cloud API gave no download URL for media {ref.provider_id}")
+        response = client.request("GET", url)
+        return response.content, info.get("mime_type") or response.headers.get("content-type")
 
 
 class WhatsAppProvider(Provider):

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from unisono.web.api import channels, conversations, customers, interactions, search
+from unisono.web.api import (
+    attachments,
+    channels,
+    conversations,
+    customers,
+    interactions,
+    search,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (interactions, customers, conversations, search, channels):
+for module in (interactions, customers, conversations, search, channels, attachments):
     api_router.include_router(module.router)

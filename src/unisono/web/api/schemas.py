@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from unisono.models import (
+    Attachment,
     Conversation,
     ConversationStatus,
     Customer,
@@ -85,6 +86,32 @@ class IdentityOut(BaseModel):
         )
 
 
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    content_type: str
+    filename: str | None
+    caption: str | None
+    size: int | None
+    sha256: str | None
+    error: str | None
+    download_path: str
+
+    @classmethod
+    def of(cls, a: Attachment) -> AttachmentOut:
+        return cls(
+            id=a.id,
+            status=a.status.value,
+            content_type=a.content_type,
+            filename=a.filename,
+            caption=a.caption,
+            size=a.size,
+            sha256=a.sha256,
+            error=a.error,
+            download_path=f"/api/v1/attachments/{a.id}",
+        )
+
+
 class InteractionOut(BaseModel):
     id: uuid.UUID
     customer_id: uuid.UUID
@@ -99,6 +126,7 @@ class InteractionOut(BaseModel):
     delivery_status: DeliveryStatus | None
     delivery_error: str | None
     metadata: dict[str, Any]
+    attachments: list[AttachmentOut]
     created_at: datetime
 
     @classmethod
@@ -117,6 +145,7 @@ class InteractionOut(BaseModel):
             delivery_status=i.delivery_status,
             delivery_error=i.delivery_error,
             metadata=i.meta or {},
+            attachments=[AttachmentOut.of(a) for a in i.attachments],
             created_at=i.created_at,
         )
 

@@ -1,0 +1,1 @@
+"""Media: storing attachment bytes and fetching the ones providers hold."""

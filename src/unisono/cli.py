@@ -19,10 +19,16 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 operator_app = typer.Typer(help="Operators.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+channel_app = typer.Typer(
+    help="Channels (touchpoints) and their credentials.", no_args_is_help=True
+)
+webhooks_app = typer.Typer(help="Stored provider webhook deliveries.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(operator_app, name="operator")
 app.add_typer(token_app, name="token")
+app.add_typer(channel_app, name="channel")
+app.add_typer(webhooks_app, name="webhooks")
 
 err = Console(stderr=True)
 
@@ -114,3 +120,122 @@ def token_create(
     except UnisonoError as exc:
         raise fail(exc.detail) from exc
     sys.stdout.write(token + "\n")
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"{what} '{value}' is not KEY=VALUE")
+        pairs[key.strip()] = text
+    return pairs
+
+
+@channel_app.command("create")
+def channel_create(
+    kind: str,
+    name: Annotated[str, typer.Option(help="Shown to operators, e.g. 'WhatsApp clienti'.")],
+    setting: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE, e.g. api_base_url=https://...")
+    ] = None,
+    credential: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE with the provider's own key names.")
+    ] = None,
+) -> None:
+    """Configure a channel; prints its id and the webhook path to register with the provider."""
+    from unisono.inbox.channel_config import do_create_channel, webhook_path
+    from unisono.security.actor import Actor
+
+    try:
+        with session_scope() as session:
+            channel = do_create_channel(
+                session,
+                Actor(operator=None, via="cli"),
+                kind=kind,
+                name=name,
+                settings=dict(_pairs(setting or [], "setting")),
+                credentials=_pairs(credential or [], "credential"),
+            )
+            sys.stdout.write(f"{channel.id}\n")
+            err.print(f"{channel.kind} channel created; webhook path: {webhook_path(channel)}")
+    except UnisonoError as exc:
+        raise fail(exc.detail) from exc
+
+
+@channel_app.command("list")
+def channel_list() -> None:
+    """The configured channels (credentials are never shown)."""
+    from unisono.inbox.channel_config import list_channels, webhook_path
+
+    with session_scope() as session:
+        for channel in list_channels(session):
+            state = "active" if channel.active else "inactive"
+            sys.stdout.write(
+                f"{channel.id}  {channel.kind:<18} {state:<8} {channel.name}  "
+                f"{webhook_path(channel)}\n"
+            )
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(
+    delivery_id: Annotated[
+        list[str] | None, typer.Option("--id", help="Replay these deliveries (default: failed).")
+    ] = None,
+) -> None:
+    """Process failed deliveries (or the given ones) again."""
+    from unisono.ids import parse_uuid
+    from unisono.inbox.webhooks import do_replay
+    from unisono.jobs.worker import Worker
+
+    ids = [parse_uuid(i) for i in delivery_id or []]
+    if any(i is None for i in ids):
+        raise fail("--id takes delivery ids (UUIDs)")
+    try:
+        with session_scope() as session:
+            count = do_replay(session, [i for i in ids if i is not None] or None)
+    except UnisonoError as exc:
+        raise fail(exc.detail) from exc
+    handled = Worker(get_engine()).drain()
+    err.print(f"{count} deliveries queued again; {handled} items processed")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Drain the queues once and exit.")] = False,
+) -> None:
+    """Process webhooks, send queued messages and fetch media (run any number of these)."""
+    import signal
+    import threading
+
+    from unisono.jobs.worker import Worker
+
+    runner = Worker(get_engine())
+    if once:
+        err.print(f"{runner.drain()} items handled")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runner.start()
+    err.print("worker running; Ctrl-C to stop")
+    stop.wait()
+    runner.stop()
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port of the sandbox providers.")] = 8100,
+    unisono_url: Annotated[
+        str, typer.Option(help="Where Unisono listens, for callbacks.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Run the sandbox providers: local stand-ins for WhatsApp, Twilio, Meta, X, FCM, SMTP."""
+    import uvicorn
+
+    from unisono.sandbox.app import create_sandbox_app
+
+    err.print(f"sandbox providers on http://127.0.0.1:{port} (calling back {unisono_url})")
+    uvicorn.run(
+        create_sandbox_app(get_engine(), unisono_url), host="127.0.0.1", port=port, log_level="info"
+    )

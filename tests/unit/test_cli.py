@@ -105,3 +105,38 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     result = run(tmp_path / "empty.db", "serve", "--port", "1")
     assert result.returncode == 1
     assert "unisono db upgrade" in result.stderr
+
+
+def test_channel_create_list_and_replay(db: Path) -> None:
+    made = run(
+        db,
+        "channel",
+        "create",
+        "whatsapp",
+        "--name",
+        "WhatsApp clienti",
+        "--credential",
+        "app_secret=s",
+        "--credential",
+        "verify_token=v",
+        "--credential",
+        "access_token=t",
+        "--credential",
+        "phone_number_id=1065",
+        "--setting",
+        "api_base_url=http://127.0.0.1:9/v21.0",
+    )
+    assert made.returncode == 0, made.stderr
+    channel_id = made.stdout.strip()
+    assert f"/webhooks/whatsapp/{channel_id}" in made.stderr
+    listed = run(db, "channel", "list")
+    assert channel_id in listed.stdout
+    assert "t" not in listed.stdout.split()  # credentials are never printed
+    missing = run(
+        db, "channel", "create", "whatsapp", "--name", "x", "--credential", "app_secret=s"
+    )
+    assert missing.returncode == 1
+    assert "missing credentials" in missing.stderr
+    replay = run(db, "webhooks", "replay")
+    assert replay.returncode == 0, replay.stderr
+    assert "0 deliveries queued again" in replay.stderr

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from unisono.errors import Invalid
 from unisono.identity.normalize import name_key
+from unisono.integrations.events import publish
 from unisono.models import ChannelKind, Customer, ProfileChange
 from unisono.pagination import Page, clamp_limit, encode_cursor, time_id_cursor
 from unisono.security.actor import Actor
@@ -155,6 +156,8 @@ def do_update_profile(
             )
             changed.append(f"attributes.{key}")
     session.flush()
+    if changed:
+        publish(session, "customer.updated", {"id": str(customer.id), "changed": changed})
     return changed
 
 

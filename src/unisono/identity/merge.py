@@ -17,6 +17,7 @@ from unisono.clock import utcnow
 from unisono.customers.access import access_customer
 from unisono.customers.profile import set_profile_field
 from unisono.errors import Conflict, Invalid, NotFound
+from unisono.integrations.events import publish
 from unisono.models import Conversation, Customer, CustomerMerge, Identity, Interaction
 from unisono.security.actor import Actor
 from unisono.security.audit import record_audit
@@ -96,6 +97,11 @@ def do_merge_customers(
     session.add(merge)
     session.flush()
     session.expire_all()
+    publish(
+        session,
+        "customer.merged",
+        {"merge_id": str(merge.id), "survivor_id": str(survivor_id), "merged_id": str(other_id)},
+    )
     record_audit(
         session,
         actor,
@@ -175,6 +181,15 @@ def do_undo_merge(session: Session, actor: Actor, merge_id: uuid.UUID) -> Custom
     merge.undone_at = utcnow()
     merge.undone_by_id = actor.operator_id
     session.flush()
+    publish(
+        session,
+        "customer.unmerged",
+        {
+            "merge_id": str(merge.id),
+            "survivor_id": str(merge.survivor_id),
+            "merged_id": str(merge.merged_id),
+        },
+    )
     record_audit(
         session,
         actor,

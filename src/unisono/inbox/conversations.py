@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from unisono.clock import utcnow
 from unisono.errors import Invalid, NotFound
 from unisono.ids import parse_uuid
+from unisono.integrations.events import publish
+from unisono.integrations.payloads import conversation_data
 from unisono.models import (
     Conversation,
     ConversationStatus,
@@ -250,6 +252,10 @@ def do_update_conversation(
         changed.append("status")
     if changed:
         session.flush()
+        data = {**conversation_data(conversation), "changed": changed}
+        publish(session, "conversation.updated", data)
+        if "status" in changed:
+            publish(session, "conversation.status_changed", data)
         record_audit(
             session,
             actor,

@@ -17,6 +17,8 @@ from unisono.errors import Invalid
 from unisono.identity.normalize import name_key, normalize_handle
 from unisono.identity.resolve import resolve_customer
 from unisono.inbox.threading import active_conversation, note_outbound, thread_inbound
+from unisono.integrations.events import publish
+from unisono.integrations.payloads import conversation_data, interaction_data
 from unisono.models import (
     Author,
     ChannelKind,
@@ -116,10 +118,13 @@ def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) ->
         customer.display_name = item.customer_name.strip()[:300]
         customer.name_key = name_key(customer.display_name)
     at = item.occurred_at
+    new_conversation = False
     if item.direction == Direction.INBOUND:
+        existing = active_conversation(session, customer, at)
         conversation: Conversation | None = thread_inbound(
             session, customer, at, subject=item.text[:120]
         )
+        new_conversation = existing is None
         author = item.author or Author.CUSTOMER
         status = None
     else:
@@ -144,6 +149,9 @@ def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) ->
     )
     session.add(interaction)
     session.flush()
+    if conversation is not None and new_conversation:
+        publish(session, "conversation.created", conversation_data(conversation))
+    publish(session, "message.created", interaction_data(interaction))
     record_audit(
         session,
         actor,

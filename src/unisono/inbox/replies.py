@@ -12,6 +12,8 @@ from unisono.errors import Invalid
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.ingest import MAX_TEXT_LENGTH
 from unisono.inbox.threading import note_outbound
+from unisono.integrations.events import publish
+from unisono.integrations.payloads import interaction_data
 from unisono.models import (
     Author,
     ChannelKind,
@@ -158,6 +160,7 @@ def do_reply(
     session.add(interaction)
     note_outbound(conversation, now, answers_customer=True)
     session.flush()
+    publish(session, "message.created", interaction_data(interaction))
     record_audit(
         session,
         actor,
@@ -188,6 +191,7 @@ def do_add_note(
     )
     session.add(note)
     session.flush()
+    publish(session, "message.created", interaction_data(note))
     record_audit(
         session,
         actor,

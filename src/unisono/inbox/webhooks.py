@@ -23,6 +23,8 @@ from unisono.errors import NotFound
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.channel_config import connection_for
 from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
+from unisono.integrations.events import publish
+from unisono.integrations.payloads import interaction_data
 from unisono.media.attachments import record_media
 from unisono.models import (
     Channel,
@@ -142,6 +144,8 @@ def apply_status(session: Session, kind: str, status: StatusUpdate) -> bool:
             interaction.delivery_error = status.error or "the provider reported a failure"
     elif current is None or _STATUS_RANK.get(current, -1) < _STATUS_RANK[status.status]:
         interaction.delivery_status = status.status
+    if interaction.delivery_status != current:
+        publish(session, "message.status_changed", interaction_data(interaction))
     timestamps = dict(interaction.meta.get("status_times", {}))
     timestamps[status.status.value] = status.occurred_at.isoformat()
     interaction.meta = {**interaction.meta, "status_times": timestamps}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from unisono.db import session_factory
 from unisono.inbox.webhooks import claim_pending_deliveries, process_delivery
+from unisono.integrations.events import deliver_due_events
 from unisono.media.attachments import fetch_due
 from unisono.outbound.sender import send_due
 
@@ -47,7 +48,12 @@ class Worker:
 
     def run_once(self) -> int:
         """One pass over all kinds of work; returns how many items were handled."""
-        return process_webhooks(self.sessions) + send_due(self.sessions) + fetch_due(self.sessions)
+        return (
+            process_webhooks(self.sessions)
+            + send_due(self.sessions)
+            + fetch_due(self.sessions)
+            + deliver_due_events(self.sessions)
+        )
 
     def drain(self, max_passes: int = 100) -> int:
         """Run passes until nothing is left (tests and the CLI use this)."""

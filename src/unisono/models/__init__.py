@@ -9,6 +9,7 @@ from unisono.models.customer import Customer, CustomerMerge, Identity, ProfileCh
 from unisono.models.delivery import DeliveryAttempt
 from unisono.models.interaction import Author, DeliveryStatus, Direction, Interaction
 from unisono.models.operator import ApiToken, Operator, Role, Team
+from unisono.models.subscription import EventDelivery, EventDeliveryStatus, WebhookSubscription
 from unisono.models.webhook import WebhookDelivery, WebhookStatus
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryStatus",
     "Direction",
+    "EventDelivery",
+    "EventDeliveryStatus",
     "Identity",
     "Interaction",
     "Operator",
@@ -37,4 +40,5 @@ __all__ = [
     "Team",
     "WebhookDelivery",
     "WebhookStatus",
+    "WebhookSubscription",
 ]

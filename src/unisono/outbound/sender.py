@@ -9,7 +9,6 @@ A worker that dies mid-send leaves a lease that expires, and the message is trie
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from unisono.backoff import backoff
 from unisono.channels.base import Connection, OutboundMessage
 from unisono.channels.errors import ChannelError, RateLimited
 from unisono.clock import utcnow
@@ -33,19 +33,8 @@ from unisono.models import (
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BASE_DELAY = timedelta(seconds=2)
-MAX_DELAY = timedelta(hours=1)
 # How long a claimed send is reserved for the worker that claimed it.
 LEASE = timedelta(minutes=2)
-
-
-def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
-    """The wait before try ``attempt + 1``: exponential with jitter, or what the provider asked."""
-    if retry_after is not None and retry_after > 0:
-        return min(timedelta(seconds=retry_after), MAX_DELAY)
-    seconds = BASE_DELAY.total_seconds() * 2 ** (attempt - 1)
-    jitter = random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not security
-    return min(timedelta(seconds=seconds * jitter), MAX_DELAY)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,17 @@ from unisono.web.api import (
     customers,
     interactions,
     search,
+    subscriptions,
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (interactions, customers, conversations, search, channels, attachments):
+for module in (
+    interactions,
+    customers,
+    conversations,
+    search,
+    channels,
+    attachments,
+    subscriptions,
+):
     api_router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Integrations: events published to integrators' webhook subscriptions."""

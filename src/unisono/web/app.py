@@ -16,6 +16,7 @@ from unisono.db import get_engine, session_factory
 from unisono.jobs.worker import Worker
 from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
+from unisono.web.metrics import router as metrics_router
 from unisono.web.problems import install_problem_handlers
 from unisono.web.webhooks import router as webhooks_router
 
@@ -56,6 +57,7 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     install_problem_handlers(app)
     app.include_router(api_router)
     app.include_router(webhooks_router)
+    app.include_router(metrics_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

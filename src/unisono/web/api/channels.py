@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from unisono.inbox.channel_config import (
     list_channels,
     webhook_path,
 )
+from unisono.insight.channel_health import channel_health
 from unisono.models import Channel, Role
 from unisono.security.permissions import require_role
 from unisono.web.api.schemas import StrictIn
@@ -73,6 +75,24 @@ def create_channel(body: ChannelCreate, session: SessionDep, actor: ApiActor) ->
 def list_all(session: SessionDep, actor: ApiActor) -> list[ChannelOut]:
     """Every configured channel (credentials never included)."""
     return [ChannelOut.of(c) for c in list_channels(session)]
+
+
+class ChannelHealthOut(BaseModel):
+    channel: str
+    inbound_24h: int
+    last_inbound_at: datetime | None
+    lag_p50_seconds: float | None
+    lag_p95_seconds: float | None
+    outbound_queued: int
+    outbound_failed_24h: int
+    webhooks_failed: int
+    webhooks_invalid_24h: int
+
+
+@router.get("/health")
+def health(session: SessionDep, actor: ApiActor) -> list[ChannelHealthOut]:
+    """Per channel kind: traffic, ingestion lag, queued and failed sends, failed webhooks."""
+    return [ChannelHealthOut(**dataclasses.asdict(h)) for h in channel_health(session)]
 
 
 @router.get("/{channel_id}")

@@ -1,0 +1,1 @@
+"""Insight: metrics of the multichannel service."""

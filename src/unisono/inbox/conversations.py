@@ -33,6 +33,8 @@ MAX_LABELS = 50
 @dataclass(frozen=True, slots=True)
 class ConversationFilter:
     status: ConversationStatus | None = None
+    # Any of these statuses (e.g. ACTIVE_STATUSES); combined with ``status`` when both are set.
+    statuses: tuple[ConversationStatus, ...] = ()
     channel: str | None = None
     # An operator id, "me" or "none" (unassigned).
     assignee: str | None = None
@@ -85,6 +87,8 @@ def _filtered(session: Session, actor: Actor, flt: ConversationFilter) -> Select
     query = select(Conversation)
     if flt.status is not None:
         query = query.where(Conversation.status == flt.status)
+    if flt.statuses:
+        query = query.where(Conversation.status.in_(flt.statuses))
     if flt.priority is not None:
         query = query.where(Conversation.priority == flt.priority)
     if flt.customer_id is not None:

@@ -1,9 +1,306 @@
-"""Console pages (placeholder until the console lands)."""
+"""Console pages: sign in and out, the inbox, a conversation with its customer's timeline.
+
+Handlers stay thin: they read the request, call the same service functions as the API (which
+check access and write the audit trail) and hand the result to ``views`` and a template.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import uuid
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from unisono.clock import utcnow
+from unisono.customers.access import access_customer
+from unisono.customers.timeline import customer_timeline
+from unisono.errors import Unauthenticated
+from unisono.inbox.conversations import (
+    ConversationFilter,
+    access_conversation,
+    list_conversations,
+    summarize,
+)
+from unisono.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Interaction,
+)
+from unisono.security.actor import Actor
+from unisono.security.operators import do_login, do_update_preferences, operator_names
+from unisono.web.console.auth import (
+    ConsoleActor,
+    CsrfChecked,
+    clear_session,
+    new_session,
+    read_session,
+    signed_in_operator,
+    store_session,
+)
+from unisono.web.console.errors import install_error_pages
+from unisono.web.console.i18n import LOCALE_COOKIE, supported_locale
+from unisono.web.console.pages import AnyPage, Page, SignedInPage, harden
+from unisono.web.console.views import (
+    conversation_url,
+    conversation_view,
+    customer_url,
+    inbox_row,
+    profile_view,
+    timeline_days,
+)
+from unisono.web.deps import SessionDep, client_ip
+
+INBOX_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 50
+CUSTOMER_CONVERSATIONS = 10
+# Long enough for any real password; a longer one is refused before hashing it.
+MAX_PASSWORD_LENGTH = 1024
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+# The inbox's tabs by their code in the URL (labels are in the template).
+INBOX_TABS: dict[str, tuple[ConversationStatus, ...]] = {
+    "active": ACTIVE_STATUSES,
+    "open": (ConversationStatus.OPEN,),
+    "pending": (ConversationStatus.PENDING,),
+    "snoozed": (ConversationStatus.SNOOZED,),
+    "resolved": (ConversationStatus.RESOLVED,),
+    "all": (),
+}
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def safe_next(value: str | None) -> str:
+    """``value`` when it is a path of this site, else ``/`` (no open redirects)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if "\\" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
+        return "/"
+    return value
+
+
+def _redirect(target: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    harden(response)
+    return response
+
+
+def _operator_names(session: Session, interactions: list[Interaction]) -> dict[uuid.UUID, str]:
+    return operator_names(session, {i.operator_id for i in interactions if i.operator_id})
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    session: SessionDep,
+    page: AnyPage,
+    next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
+) -> Response:
+    """The login form; a signed-in operator goes straight on."""
+    state = read_session(request)
+    if signed_in_operator(session, state) is not None:
+        return _redirect(safe_next(next_path))
+    fresh = state is None or state.operator_id is not None
+    if fresh:
+        # A session for the form's CSRF token; a stale operator session is dropped.
+        page.state = new_session()
+    response = _login_page(page, next_path=safe_next(next_path))
+    if fresh and page.state is not None:
+        store_session(response, request, page.state)
+    return response
+
+
+def _login_page(page: Page, *, next_path: str, email: str = "", failed: bool = False) -> Response:
+    return page.render("console/login.html", next_path=next_path, email=email, failed=failed)
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    page: AnyPage,
+    _csrf: CsrfChecked,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    """Check the credentials; on success start a new session and go on to ``next``."""
+    try:
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise Unauthenticated("wrong email or password")
+        operator = do_login(session, email, password, ip=client_ip(request))
+    except Unauthenticated:
+        # One message whether the email is unknown or the password wrong.
+        return _login_page(page, next_path=safe_next(next_path), email=email, failed=True)
+    response = _redirect(safe_next(next_path))
+    # A new session id: a session planted before login (fixation) stays anonymous.
+    store_session(response, request, new_session(operator))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _csrf: CsrfChecked) -> Response:
+    """End the session in this browser."""
+    response = _redirect("/login")
+    clear_session(response, request)
+    return response
+
+
+@router.post("/preferences/locale")
+def set_locale(
+    request: Request,
+    session: SessionDep,
+    _csrf: CsrfChecked,
+    locale: Annotated[str, Form(max_length=10)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    """Switch the console's language: kept on the operator, and in this browser for the login."""
+    response = _redirect(safe_next(next_path))
+    chosen = supported_locale(locale)
+    operator = signed_in_operator(session, read_session(request))
+    if chosen and operator is not None:
+        actor = Actor(operator=operator, via="console", ip=client_ip(request))
+        do_update_preferences(session, actor, locale=chosen)
+    if chosen:
+        response.set_cookie(
+            LOCALE_COOKIE,
+            chosen,
+            max_age=LOCALE_COOKIE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@router.get("/")
+def inbox(
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    status: Annotated[str, Query(max_length=20)] = "active",
+    cursor: Cursor = None,
+) -> Response:
+    """Conversations of one status (open by default), most recent activity first."""
+    tab = status if status in INBOX_TABS else "active"
+    result = list_conversations(
+        session,
+        actor,
+        ConversationFilter(statuses=INBOX_TABS[tab]),
+        cursor=cursor,
+        limit=INBOX_PAGE_SIZE,
+    )
+    now = utcnow()
+    rows = [inbox_row(summary, page.l10n, now) for summary in result.items]
+    return page.render(
+        "console/inbox.html",
+        nav="inbox",
+        tabs=[(code, "/?" + urlencode({"status": code})) for code in INBOX_TABS],
+        tab=tab,
+        rows=rows,
+        first_url="/?" + urlencode({"status": tab}) if cursor else None,
+        next_url=(
+            "/?" + urlencode({"status": tab, "cursor": result.next_cursor})
+            if result.next_cursor
+            else None
+        ),
+    )
+
+
+# --- a conversation and its customer --------------------------------------------------------
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation_page(
+    conversation_id: uuid.UUID,
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    cursor: Cursor = None,
+) -> Response:
+    """The conversation's customer with their whole timeline; this conversation's items marked."""
+    conversation = access_conversation(session, actor, conversation_id)
+    return _customer_page(session, actor, page, conversation.customer_id, conversation, cursor)
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    cursor: Cursor = None,
+) -> Response:
+    """A customer's profile, conversations and timeline across every channel."""
+    return _customer_page(session, actor, page, customer_id, None, cursor)
+
+
+def _customer_page(
+    session: Session,
+    actor: Actor,
+    page: Page,
+    customer_id: uuid.UUID,
+    conversation: Conversation | None,
+    cursor: str | None,
+) -> Response:
+    customer: Customer = access_customer(session, actor, customer_id)
+    timeline = customer_timeline(session, actor, customer, cursor=cursor, limit=TIMELINE_PAGE_SIZE)
+    conversations = list_conversations(
+        session,
+        actor,
+        ConversationFilter(customer_id=customer.id),
+        limit=CUSTOMER_CONVERSATIONS,
+    )
+    now = utcnow()
+    l10n = page.l10n
+    selected = None
+    if conversation is not None:
+        (summary,) = summarize(session, [conversation])
+        selected = conversation_view(conversation, summary.channels, l10n, now)
+    base_url = conversation_url(conversation.id) if conversation else customer_url(customer.id)
+    return page.render(
+        "console/customer.html",
+        nav="inbox",
+        profile=profile_view(customer, l10n),
+        conversation=selected,
+        conversations=[
+            conversation_view(s.conversation, s.channels, l10n, now) for s in conversations.items
+        ],
+        days=timeline_days(
+            timeline.items,
+            l10n,
+            now,
+            selected=conversation.id if conversation else None,
+            operators=_operator_names(session, timeline.items),
+        ),
+        newest_url=base_url if cursor else None,
+        older_url=(
+            f"{base_url}?{urlencode({'cursor': timeline.next_cursor})}"
+            if timeline.next_cursor
+            else None
+        ),
+    )
 
 
 def install_console(app: FastAPI) -> None:
-    """Add the console's pages and middleware to ``app``."""
+    """Add the console's pages and its error pages to ``app``."""
+    app.include_router(router)
+    install_error_pages(app)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from unisono.inbox.channel_config import do_create_channel
@@ -78,3 +78,13 @@ def api_get(base: str, token: str, path: str, **params: Any) -> Any:
     )
     response.raise_for_status()
     return response.json()
+
+
+def rows(session: Session, model: type) -> list[Any]:
+    """Fresh rows of ``model``, detached: touching them later opens no transaction (which would
+    hold SQLite's write lock against the app and the worker)."""
+    session.rollback()
+    found: list[Any] = list(session.scalars(select(model)))
+    session.expunge_all()
+    session.rollback()
+    return found

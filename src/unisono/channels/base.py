@@ -209,6 +209,8 @@ class Provider(ABC):
     service_window: ClassVar[timedelta | None] = None
     # Credentials that may be left out (e.g. an access token only needed to send).
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
+    # Settings a channel of this kind cannot work without (e.g. X's own account id).
+    required_settings: ClassVar[tuple[str, ...]] = ()
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

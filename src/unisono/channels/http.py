@@ -61,12 +61,15 @@ class ProviderClient:
         auth: tuple[str, str] | None = None,
         describe_error: Callable[[httpx.Response], tuple[str, str | None]] = generic_error,
         transport: httpx.BaseTransport | None = None,
+        forbidden_is_auth: Callable[[str | None], bool] = lambda _code: True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
         self.auth = auth
         self.describe_error = describe_error
         self.transport = transport
+        # Some providers answer 403 for a refused message, not only for bad credentials.
+        self.forbidden_is_auth = forbidden_is_auth
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The provider's 2xx response; raises a ChannelError for anything else."""
@@ -87,7 +90,7 @@ class ProviderClient:
             return response
         message, code = self.describe_error(response)
         status = response.status_code
-        if status in (401, 403):
+        if status == 401 or (status == 403 and self.forbidden_is_auth(code)):
             raise Unauthorized(f"the provider refused our credentials ({status}): {message}")
         if status == 429:
             raise RateLimited(f"rate limited: {message}", retry_after=_retry_after(response))

@@ -50,6 +50,9 @@ def check_channel_input(
     missing = [k for k in provider.credential_keys if not str(credentials.get(k) or "").strip()]
     if missing:
         raise Invalid(f"missing credentials for {kind}: {', '.join(missing)}")
+    unset = [k for k in provider.required_settings if not str(settings.get(k) or "").strip()]
+    if unset:
+        raise Invalid(f"missing settings for {kind}: {', '.join(unset)}")
     if not all(isinstance(v, str) for v in credentials.values()):
         raise Invalid("credential values are strings")
     base = settings.get("api_base_url")

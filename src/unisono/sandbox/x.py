@@ -8,7 +8,8 @@ X's problem format. Accepted DMs get snowflake ids and, as on X, come back to Un
 do not accept DMs, 0429 are rate limited, 0500 hit a server error.
 
 Inbound posts and DMs are injected with ``POST /_sandbox/x/{channel_id}/dms`` and
-``/mentions``: documented Account Activity payloads, signed with the consumer secret.
+``/mentions``: documented Account Activity payloads, signed with the consumer secret. A DM may
+carry a photo, served like ``ton.twitter.com`` does: only to a request signed with OAuth.
 ``POST /_sandbox/x/{channel_id}/crc`` runs X's challenge-response check against Unisono.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from unisono.channels.base import ChannelConfig
@@ -44,6 +45,8 @@ TIMESTAMP_WINDOW = 300
 MAX_DM_LENGTH = 10_000
 AVATAR = "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
 WEB_APP = {"id": "3033300", "name": "Twitter Web App", "url": "https://mobile.twitter.com"}
+# The photo every injected DM attachment shows: bytes that read as a JPEG.
+SAMPLE_PHOTO = b"\xff\xd8\xff\xe0 sandbox jpeg: foto del contatore"
 # Builds a delivery from (channel, brand account id, new event id).
 Builder = Callable[[ChannelConfig, str, str], dict[str, Any]]
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -159,8 +162,46 @@ def dm_delivery(
     sender: tuple[str, str, str],
     recipient: tuple[str, str, str],
     text: str,
+    photo_url: str | None = None,
 ) -> dict[str, Any]:
-    """A ``direct_message_events`` delivery; ``sender`` and ``recipient`` are (id, name, handle)."""
+    """A ``direct_message_events`` delivery; ``sender`` and ``recipient`` are (id, name, handle).
+
+    With ``photo_url`` the DM carries a photo attachment, its t.co link appended to the text.
+    """
+    data: dict[str, Any] = {
+        "text": text,
+        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+    }
+    if photo_url is not None:
+        link = f"https://t.co/{secrets.token_urlsafe(7)[:10]}"
+        indices = [len(text) + 1, len(text) + 1 + len(link)]
+        expanded = f"https://twitter.com/messages/media/{event_id}"
+        display = f"pic.twitter.com/{link.rsplit('/', 1)[-1]}"
+        media_id = photo_url.rstrip("/").split("/")[-2]
+        data["text"] = f"{text} {link}"
+        data["entities"]["urls"].append(
+            {"url": link, "expanded_url": expanded, "display_url": display, "indices": indices}
+        )
+        data["attachment"] = {
+            "type": "media",
+            "media": {
+                "id": int(media_id),
+                "id_str": media_id,
+                "indices": indices,
+                "media_url": photo_url.replace("https:", "http:", 1),
+                "media_url_https": photo_url,
+                "url": link,
+                "display_url": display,
+                "expanded_url": expanded,
+                "type": "photo",
+                "sizes": {
+                    "thumb": {"w": 150, "h": 150, "resize": "crop"},
+                    "small": {"w": 510, "h": 680, "resize": "fit"},
+                    "medium": {"w": 900, "h": 1200, "resize": "fit"},
+                    "large": {"w": 1536, "h": 2048, "resize": "fit"},
+                },
+            },
+        }
     return {
         "for_user_id": account,
         "direct_message_events": [
@@ -172,15 +213,7 @@ def dm_delivery(
                     "target": {"recipient_id": recipient[0]},
                     "sender_id": sender[0],
                     "source_app_id": WEB_APP["id"],
-                    "message_data": {
-                        "text": text,
-                        "entities": {
-                            "hashtags": [],
-                            "symbols": [],
-                            "user_mentions": [],
-                            "urls": [],
-                        },
-                    },
+                    "message_data": data,
                 },
             }
         ],
@@ -271,14 +304,18 @@ def post_webhook(state: SandboxState, config: ChannelConfig, payload: dict[str, 
     )
 
 
-class InboundDM(BaseModel):
+class InboundPost(BaseModel):
     sender_id: str = Field(default="1029384756", pattern=r"^[0-9]{1,19}$")
     name: str = "Cliente Sandbox"
     screen_name: str = Field(default="cliente_sandbox", pattern=r"^[A-Za-z0-9_]{1,15}$")
     text: str = Field(default="Buongiorno, ho un problema con la bolletta", min_length=1)
 
 
-class InboundMention(InboundDM):
+class InboundDM(InboundPost):
+    photo: bool = Field(default=False, description="attach a photo (served behind OAuth)")
+
+
+class InboundMention(InboundPost):
     in_reply_to_status_id: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")
 
 
@@ -343,6 +380,7 @@ def router(state: SandboxState) -> APIRouter:
     api = APIRouter()
     ids = Snowflakes()
     nonces = NonceLog()
+    photos: dict[str, uuid.UUID] = {}  # media id -> the channel whose DM carried it
 
     def channel(channel_id: uuid.UUID) -> ChannelConfig | None:
         return next((c for c in state.channels("x") if c.id == channel_id), None)
@@ -410,19 +448,40 @@ def router(state: SandboxState) -> APIRouter:
         return JSONResponse({"id": event_id, "unisono_status": status})
 
     @api.post("/_sandbox/x/{channel_id}/dms")
-    def inject_dm(channel_id: uuid.UUID, body: InboundDM) -> JSONResponse:
+    def inject_dm(channel_id: uuid.UUID, body: InboundDM, request: Request) -> JSONResponse:
         """Pretend a customer sent the brand account a DM; returns Unisono's answer."""
 
         def build(config: ChannelConfig, account: str, event_id: str) -> dict[str, Any]:
+            photo_url = None
+            if body.photo:
+                # Where ton.twitter.com would keep it, on the sandbox's own address.
+                media_id = ids.next()
+                photos[media_id] = config.id
+                base = str(request.base_url).rstrip("/")
+                photo_url = (
+                    f"{base}/1.1/ton/data/dm/{event_id}/{media_id}/{secrets.token_hex(4)}.jpg"
+                )
             return dm_delivery(
                 account,
                 event_id,
                 (body.sender_id, body.name, body.screen_name),
                 (account, config.name, screen_name_of(config)),
                 body.text,
+                photo_url,
             )
 
         return inject(channel_id, build)
+
+    @api.get("/1.1/ton/data/dm/{dm_id}/{media_id}/{name}")
+    def dm_media(dm_id: str, media_id: str, name: str, request: Request) -> Response:
+        """A DM attachment: like ton.twitter.com, only for a request signed by the account."""
+        signed = check_oauth(state, request, nonces)
+        if isinstance(signed, JSONResponse):
+            return signed
+        # Only the account the DM was sent to may read its attachment.
+        if photos.get(media_id) != signed.id:
+            return problem(404, "Not Found Error", f"Could not find media {media_id}")
+        return Response(SAMPLE_PHOTO, media_type="image/jpeg")
 
     @api.post("/_sandbox/x/{channel_id}/mentions")
     def inject_mention(channel_id: uuid.UUID, body: InboundMention) -> JSONResponse:

@@ -1,0 +1,1 @@
+"""X (formerly Twitter): Account Activity API webhooks in, v2 direct messages out."""

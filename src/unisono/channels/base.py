@@ -32,6 +32,7 @@ class Capability(enum.StrEnum):
     DELIVERY_STATUS = "delivery_status"  # the provider reports sent/delivered/read/failed
     MEDIA = "media"  # inbound or outbound attachments
     RECORDINGS = "recordings"  # call recordings to fetch and keep
+    THREADED = "threaded"  # a reply names the message it answers (email, page comments)
 
 
 @dataclass(frozen=True, slots=True)

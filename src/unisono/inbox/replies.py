@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -125,6 +127,35 @@ def check_service_window(
         )
 
 
+def reply_target(session: Session, conversation: Conversation, channel: str) -> dict[str, Any]:
+    """For threaded channels, the message a reply answers: the customer's latest on it.
+
+    Page comments answer under the thread's top comment (``reply_to_comment_id``); email
+    answers the customer's Message-ID, so mail clients thread the reply.
+    """
+    provider = find_provider(channel)
+    if provider is None or not provider.supports(Capability.THREADED):
+        return {}
+    last = session.scalar(
+        select(Interaction)
+        .where(
+            Interaction.conversation_id == conversation.id,
+            Interaction.channel == channel,
+            Interaction.direction == Direction.INBOUND,
+        )
+        .order_by(Interaction.occurred_at.desc())
+        .limit(1)
+    )
+    if last is None:
+        return {}
+    target = (last.meta or {}).get("reply_to_comment_id") or last.external_id
+    meta: dict[str, Any] = {"in_reply_to": [str(target)]} if target else {}
+    subject = (last.meta or {}).get("subject")
+    if subject:
+        meta["subject"] = subject if str(subject).lower().startswith("re:") else f"Re: {subject}"
+    return meta
+
+
 def do_reply(
     session: Session,
     actor: Actor,
@@ -142,6 +173,7 @@ def do_reply(
             f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}"
         )
     recipient = _recipient(session, conversation, channel)
+    meta = reply_target(session, conversation, channel)
     if recipient is None and channel != ChannelKind.LETTER:
         raise Invalid(f"the customer has no {CHANNEL_IDENTITY_KIND[channel]} to reach on {channel}")
     now = utcnow()
@@ -154,6 +186,7 @@ def do_reply(
         author=Author.OPERATOR,
         operator_id=actor.operator_id,
         text=text,
+        meta=meta,
         occurred_at=now,
         delivery_status=DeliveryStatus.QUEUED,
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from unisono.channels.base import HandshakeReply, InboundMessage, StatusUpdate, WebhookRequest
 from unisono.channels.errors import MalformedPayload
 from unisono.clock import utcnow
-from unisono.errors import NotFound
+from unisono.errors import NotFound, UnisonoError
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.channel_config import connection_for
 from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
@@ -164,7 +164,16 @@ def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
     try:
         with session.begin_nested():
             parsed = connection_for(channel).parse(stored_request(delivery))
-            created = sum(_ingest(session, actor, channel, m) for m in parsed.messages)
+            created = 0
+            rejected: list[str] = []
+            for message in parsed.messages:
+                try:
+                    with session.begin_nested():
+                        created += _ingest(session, actor, channel, message)
+                except UnisonoError as exc:
+                    # One unusable message (say, stamped in the future) must not hold back the
+                    # others of the delivery; it is named in the summary.
+                    rejected.append(f"{message.external_id}: {exc.detail}")
             matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
     except Exception as exc:
         log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
@@ -180,6 +189,7 @@ def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
         "statuses": len(parsed.statuses),
         "statuses_matched": matched,
         "ignored": list(parsed.ignored),
+        "rejected": rejected,
     }
 
 

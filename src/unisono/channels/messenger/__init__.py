@@ -1,0 +1,1 @@
+"""Facebook Messenger Platform: page webhooks in, the Send API (``/me/messages``) out."""

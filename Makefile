@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SANDBOX_PORT ?= 8100
 PYTEST_ARGS ?=
 
 .PHONY: demo test install lint typecheck pytest browser bench clean
@@ -21,7 +22,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/unisono db upgrade
 	$(BIN)/unisono demo seed
-	$(BIN)/unisono serve --host $(HOST) --port $(PORT)
+	$(BIN)/unisono serve --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 # Debian's chromium for the console's end-to-end tests: installed when we are root and it is
 # missing; elsewhere those tests skip with a message (and fail under CI=true).

@@ -53,27 +53,46 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    sandbox_port: Annotated[
+        int | None,
+        typer.Option(help="Also run the sandbox providers on this port (demos, development)."),
+    ] = None,
 ) -> None:
     """Serve the API and the console."""
+    import contextlib
+
     import uvicorn
 
     from unisono.migrate import is_current
 
     if not is_current(get_engine()):
         raise fail("the database schema is not current; run 'unisono db upgrade' first")
-    uvicorn.run(
-        "unisono.web.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=True,
-    )
+    sandbox_running: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if sandbox_port is not None:
+        from unisono.sandbox.app import create_sandbox_app
+        from unisono.sandbox.server import serve_in_thread
+
+        callback_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        sandbox_app = create_sandbox_app(get_engine(), f"http://{callback_host}:{port}")
+        sandbox_running = serve_in_thread(sandbox_app, port=sandbox_port)
+        err.print(f"sandbox providers on http://127.0.0.1:{sandbox_port}/_sandbox/docs")
+    with sandbox_running:
+        uvicorn.run(
+            "unisono.web.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            proxy_headers=True,
+        )
 
 
 @demo_app.command("seed")
 def demo_seed(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    sandbox_url: Annotated[
+        str, typer.Option(help="Point the demo's channels at these sandbox providers.")
+    ] = "http://127.0.0.1:8100",
 ) -> None:
     """Load the Energia Chiara demo: customers, conversations across all channels, operators."""
     from unisono.demo.seed import seed_demo
@@ -85,7 +104,13 @@ def demo_seed(
         summary = seed_demo(engine, seed=seed)
     except UnisonoError as exc:
         raise fail(exc.detail) from exc
+    from unisono.demo.sandbox_wiring import wire_demo_channels
+
+    with session_scope() as session:
+        wired = wire_demo_channels(session, sandbox_url)
     err.print(summary.describe())
+    if wired:
+        err.print(f"channels wired to the sandbox providers at {sandbox_url}: {', '.join(wired)}")
 
 
 @operator_app.command("create")

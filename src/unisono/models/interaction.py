@@ -49,6 +49,8 @@ class Interaction(IdMixin, CreatedMixin, Base):
         Index("ix_interactions_customer_timeline", "customer_id", "occurred_at", "id"),
         Index("ix_interactions_conversation_time", "conversation_id", "occurred_at"),
         Index("ix_interactions_delivery_queue", "delivery_status", "next_attempt_at"),
+        # Lets a common search word walk matches newest first instead of fetching them all.
+        Index("ix_interactions_occurred_at", "occurred_at"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))

@@ -18,6 +18,7 @@ from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
 from unisono.web.metrics import router as metrics_router
 from unisono.web.problems import install_problem_handlers
+from unisono.web.webchat import router as webchat_router
 from unisono.web.webhooks import router as webhooks_router
 
 STATIC = Path(__file__).parent / "static"
@@ -57,6 +58,7 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     install_problem_handlers(app)
     app.include_router(api_router)
     app.include_router(webhooks_router)
+    app.include_router(webchat_router)
     app.include_router(metrics_router)
 
     @app.get("/healthz", include_in_schema=False)

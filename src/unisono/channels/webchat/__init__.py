@@ -1,0 +1,1 @@
+"""The website chat channel: an embeddable widget talking to Unisono over a WebSocket."""

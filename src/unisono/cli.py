@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from unisono.channels.email.commands import mail_app
 from unisono.db import get_engine, session_scope
 from unisono.errors import UnisonoError
 from unisono.models import Role
@@ -29,6 +30,7 @@ app.add_typer(operator_app, name="operator")
 app.add_typer(token_app, name="token")
 app.add_typer(channel_app, name="channel")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(mail_app)
 
 err = Console(stderr=True)
 

@@ -3,7 +3,7 @@
 A ``Provider`` is a stateless descriptor of one channel kind (its capabilities and the credential
 keys it needs); ``connect`` binds it to one configured channel as a ``Connection``, which
 verifies and parses webhooks and sends messages. Nothing above this module sees a provider's
-raw payload: only ``InboundMessage``, ``StatusUpdate`` and ``SendResult``.
+raw payload: only ``InboundMessage``, ``StatusUpdate``, ``InteractionUpdate`` and ``SendResult``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class WebhookRequest:
     headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
     body: bytes
+    # When the request reached us; set when a stored delivery is processed later, for providers
+    # whose webhooks carry no time of their own (Twilio's incoming SMS and calls).
+    received_at: datetime | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -124,12 +127,31 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class InteractionUpdate:
+    """News about an interaction already on the timeline: a call that ended, its recording.
+
+    ``metadata`` is merged into the interaction's, ``text`` (when given) replaces its text and
+    ``media`` become its attachments, each URL or provider id once. When the interaction is not
+    there (events arrive out of order, or the provider never sent its start), ``fallback`` is
+    stored instead and the update applied to it; without one the update is counted unmatched.
+    """
+
+    external_id: str
+    occurred_at: datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    fallback: InboundMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedDelivery:
     """Everything one webhook delivery carried; ``ignored`` names events we do not handle."""
 
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     ignored: tuple[str, ...] = ()
+    updates: tuple[InteractionUpdate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,7 @@ def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) ->
     if item.direction == Direction.INBOUND:
         existing = active_conversation(session, customer, at)
         conversation: Conversation | None = thread_inbound(
-            session, customer, at, subject=item.text[:120]
+            session, customer, at, subject=str(item.metadata.get("subject") or item.text)[:120]
         )
         new_conversation = existing is None
         author = item.author or Author.CUSTOMER

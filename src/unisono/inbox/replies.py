@@ -149,7 +149,10 @@ def reply_target(session: Session, conversation: Conversation, channel: str) -> 
     if last is None:
         return {}
     target = (last.meta or {}).get("reply_to_comment_id") or last.external_id
-    meta: dict[str, Any] = {"in_reply_to": [str(target)]} if target else {}
+    # The whole chain (the customer's own References, then the message answered), so mail
+    # clients thread the reply; the last id is the one answered.
+    earlier = [str(r) for r in (last.meta or {}).get("replies_to", []) if r != target]
+    meta: dict[str, Any] = {"in_reply_to": [*earlier, str(target)]} if target else {}
     subject = (last.meta or {}).get("subject")
     if subject:
         meta["subject"] = subject if str(subject).lower().startswith("re:") else f"Re: {subject}"

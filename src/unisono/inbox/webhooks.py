@@ -3,7 +3,8 @@
 ``do_receive_webhook`` runs in the request: verify the signature (a bad one stores nothing),
 check that the payload can be read (a malformed one is kept as ``invalid`` and answered 400),
 store the raw delivery. ``process_delivery`` runs in the worker: it turns the delivery into
-interactions and status updates; a failure is kept with its error and can be replayed.
+interactions, status updates and updates of earlier interactions (a call's end, its recording);
+a failure is kept with its error and can be replayed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from unisono.channels.base import HandshakeReply, InboundMessage, StatusUpdate, WebhookRequest
+from unisono.channels.base import (
+    HandshakeReply,
+    InboundMessage,
+    InteractionUpdate,
+    StatusUpdate,
+    WebhookRequest,
+)
 from unisono.channels.errors import MalformedPayload
 from unisono.clock import utcnow
 from unisono.errors import NotFound, UnisonoError
@@ -27,6 +34,7 @@ from unisono.integrations.events import publish
 from unisono.integrations.payloads import interaction_data
 from unisono.media.attachments import record_media
 from unisono.models import (
+    Attachment,
     Channel,
     DeliveryStatus,
     Direction,
@@ -97,6 +105,7 @@ def stored_request(delivery: WebhookDelivery) -> WebhookRequest:
         headers=dict(delivery.headers or {}),
         query={},
         body=delivery.body,
+        received_at=delivery.created_at,
     )
 
 
@@ -152,8 +161,49 @@ def apply_status(session: Session, kind: str, status: StatusUpdate) -> bool:
     return True
 
 
+def _interaction(session: Session, kind: str, external_id: str) -> Interaction | None:
+    # Locked: two deliveries about the same call (its end, its recording) may be processed at
+    # once by two workers, and each merges into the same metadata.
+    return session.scalar(
+        select(Interaction)
+        .where(Interaction.channel == kind, Interaction.external_id == external_id)
+        .with_for_update()
+    )
+
+
+def apply_update(
+    session: Session, actor: Actor, channel: Channel, change: InteractionUpdate
+) -> bool:
+    """Merge ``change`` into the interaction it names (created from its fallback when missing);
+    False when there is no such interaction and no fallback."""
+    interaction = _interaction(session, channel.kind, change.external_id)
+    if interaction is None and change.fallback is not None:
+        _ingest(session, actor, channel, change.fallback)
+        interaction = _interaction(session, channel.kind, change.external_id)
+    if interaction is None:
+        return False
+    interaction.meta = {**interaction.meta, **change.metadata}
+    if change.text is not None:
+        interaction.text = change.text
+    # Providers retry callbacks: media already attached (by URL or provider id) are not again.
+    known: set[str | None] = set()
+    for url, provider_id in session.execute(
+        select(Attachment.source_url, Attachment.provider_id).where(
+            Attachment.interaction_id == interaction.id
+        )
+    ):
+        known |= {url, provider_id}
+    known.discard(None)
+    new = tuple(
+        m for m in change.media if m.data is not None or not ({m.url, m.provider_id} & known)
+    )
+    if new:
+        record_media(session, interaction, new)
+    return True
+
+
 def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
-    """Turn a stored delivery into interactions and status updates.
+    """Turn a stored delivery into interactions, status updates and updates of interactions.
 
     On failure the delivery is marked ``failed`` with its error (the caller commits), and every
     partial change of this delivery is rolled back.
@@ -175,6 +225,14 @@ def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
                     # others of the delivery; it is named in the summary.
                     rejected.append(f"{message.external_id}: {exc.detail}")
             matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
+            updated = 0
+            for change in parsed.updates:
+                try:
+                    with session.begin_nested():
+                        updated += apply_update(session, actor, channel, change)
+                except UnisonoError as exc:
+                    # Like a message: one unusable update must not hold back the others.
+                    rejected.append(f"{change.external_id}: {exc.detail}")
     except Exception as exc:
         log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
         delivery.status = WebhookStatus.FAILED
@@ -188,6 +246,8 @@ def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
         "created": created,
         "statuses": len(parsed.statuses),
         "statuses_matched": matched,
+        "updates": len(parsed.updates),
+        "updates_matched": updated,
         "ignored": list(parsed.ignored),
         "rejected": rejected,
     }

@@ -14,6 +14,7 @@ import threading
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from unisono.channels.email.imap import poll_due
 from unisono.db import session_factory
 from unisono.inbox.webhooks import claim_pending_deliveries, process_delivery
 from unisono.integrations.events import deliver_due_events
@@ -53,6 +54,7 @@ class Worker:
             + send_due(self.sessions)
             + fetch_due(self.sessions)
             + deliver_due_events(self.sessions)
+            + poll_due(self.sessions)
         )
 
     def drain(self, max_passes: int = 100) -> int:

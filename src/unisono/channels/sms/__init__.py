@@ -1,0 +1,1 @@
+"""Twilio Programmable Messaging: SMS and MMS webhooks in, ``Messages.json`` out."""

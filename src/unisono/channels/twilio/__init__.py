@@ -1,0 +1,1 @@
+"""What Twilio's SMS and Voice adapters share: request signatures, form fields, the REST API."""

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -502,7 +503,15 @@ async def _python_load(
 
 def python_load(base: str, path: str, hooks: Sequence[Webhook], concurrency: int) -> LoadResult:
     """POST every body once over ``concurrency`` keep-alive connections (asyncio + httpx)."""
-    return asyncio.run(_python_load(base, path, hooks, concurrency))
+    coroutine = _python_load(base, path, hooks, concurrency)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # Called where an event loop already runs (e.g. after a Playwright test in the same
+    # process): run ours in a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 WRK_SCRIPT = r"""

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.channels.conftest import MakeChannel, api_get, eventually
+from tests.channels.conftest import MakeChannel, api_get, eventually, rows
 from unisono.channels.base import OutboundMessage
 from unisono.channels.errors import MalformedPayload
 from unisono.channels.signatures import meta_signature
@@ -53,16 +53,6 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 @pytest.fixture
 def channel(make_channel: MakeChannel) -> Any:
     return make_channel("whatsapp", credentials=CREDENTIALS)
-
-
-def rows(session: Session, model: type) -> list[Any]:
-    """Fresh rows, detached: touching them later opens no transaction (which would hold
-    SQLite's write lock against the worker)."""
-    session.rollback()
-    found = list(session.scalars(select(model)))
-    session.expunge_all()
-    session.rollback()
-    return found
 
 
 # -- parsing --------------------------------------------------------------------------------

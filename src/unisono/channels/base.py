@@ -232,6 +232,8 @@ class Provider(ABC):
     service_window: ClassVar[timedelta | None] = None
     # Credentials that may be left out (e.g. an access token only needed to send).
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
+    # False for channels that reach the customer without a handle (a letter goes by post).
+    needs_recipient: ClassVar[bool] = True
     # Settings a channel of this kind cannot work without (e.g. X's own account id).
     required_settings: ClassVar[tuple[str, ...]] = ()
 

@@ -7,11 +7,12 @@ any inbound message (it may open a conversation); an outbound one is a copy of a
 **Visits.** A branch visit (``branch_visit``: the customer came to a sportello) is inbound; a home
 visit (``home_visit``: a technician goes to the customer) is outbound, from the moment it is
 scheduled. One visit is one interaction from scheduling to outcome: recording the outcome
-updates it, and its metadata keeps every status change in ``visit_history``. The fields sit at
-the top level of the metadata (``branch``, ``address``, ``staff``, ``reason``, ``outcome``,
-``notes``, ``visit_status``, ``scheduled_for``), where the console shows them as facts. A visit
-joins the customer's active conversation but never opens one and never counts as an answer:
-staff handle it in person, so there is nothing to wait for in the inbox.
+updates it (its place on the timeline moves to when the visit took place), and its metadata
+keeps every change in ``visit_history``. The fields sit at the top level of the metadata
+(``branch``, ``address``, ``staff``, ``reason``, ``outcome``, ``notes``, ``visit_status``,
+``scheduled_for``, ``visited_at``, ``recorded_by``), where the console shows them as facts. A
+visit joins the customer's active conversation but never opens one and never counts as an
+answer: staff handle it in person, so there is nothing to wait for in the inbox.
 
 Times in metadata are UTC ISO 8601 to the second, so their text order is time order (the list
 of visits due compares them as text on both databases).
@@ -23,7 +24,7 @@ import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +37,8 @@ from unisono.customers.access import access_customer
 from unisono.errors import Conflict, Invalid, NotFound, UnisonoError
 from unisono.inbox.ingest import MAX_FUTURE_SKEW, MAX_TEXT_LENGTH
 from unisono.inbox.threading import active_conversation, note_outbound, thread_inbound
+from unisono.integrations.events import publish
+from unisono.integrations.payloads import conversation_data, interaction_data
 from unisono.media.attachments import store_attachment
 from unisono.models import (
     Author,
@@ -103,7 +106,7 @@ def _iso(value: datetime) -> str:
 def _local(value: datetime) -> str:
     """``value`` as staff read it: day/month/year hours:minutes in the company's timezone."""
     try:
-        zone: ZoneInfo | Any = ZoneInfo(get_settings().default_timezone)
+        zone: tzinfo = ZoneInfo(get_settings().default_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
     return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
@@ -211,7 +214,9 @@ def do_upload_letter(
     customer = _customer(session, actor, customer_id)
     inbound = letter.direction == Direction.INBOUND
     conversation: Conversation | None
+    opened = False
     if inbound:
+        opened = active_conversation(session, customer, letter.at) is None
         conversation = thread_inbound(session, customer, letter.at, subject=letter.text[:120])
     else:
         conversation = active_conversation(session, customer, letter.at)
@@ -241,6 +246,9 @@ def do_upload_letter(
     )
     # The collection was never loaded: the next read sees the scan just stored.
     session.expire(interaction, ["attachments"])
+    if conversation is not None and opened:
+        publish(session, "conversation.created", conversation_data(conversation))
+    publish(session, "message.created", interaction_data(interaction))
     record_audit(
         session,
         actor,
@@ -399,10 +407,15 @@ def visit_summary(visit: Visit) -> str:
             VisitStatus.CANCELLED: f"Appuntamento allo sportello annullato ({where})",
             VisitStatus.NO_SHOW: f"Appuntamento allo sportello: cliente non presentato ({where})",
         }[status]
-    parts = [f"{head}.", f"Motivo: {visit.reason}."]
+    parts = [head, f"Motivo: {visit.reason}"]
     if visit.outcome:
-        parts.append(f"Esito: {visit.outcome}.")
-    return " ".join(p.replace("..", ".") for p in parts)
+        parts.append(f"Esito: {visit.outcome}")
+    return " ".join(p if p.endswith((".", "!", "?", "…")) else f"{p}." for p in parts)
+
+
+def _note_activity(conversation: Conversation, at: datetime) -> None:
+    """A visit is activity on the case, not an answer: only the last activity moves."""
+    conversation.last_activity_at = max(conversation.last_activity_at, at)
 
 
 def _visit_meta(visit: Visit) -> dict[str, Any]:
@@ -423,20 +436,37 @@ def _history_entry(actor: Actor, now: datetime, changed: Mapping[str, Any]) -> d
 
 
 def _visit_from(interaction: Interaction) -> Visit:
-    """The visit an interaction stores (written by ``_visit_meta``)."""
+    """The visit an interaction stores, read leniently: visits recorded through the generic
+    ingestion API or the demo carry the same fields without our status, dates or types."""
     meta = interaction.meta or {}
 
     def at(key: str) -> datetime | None:
-        value = meta.get(key)
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
+        try:
+            value = datetime.fromisoformat(meta[key])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return str(value) if isinstance(value, str | int | float) else None
+
+    try:
+        status = VisitStatus(meta.get("visit_status", VisitStatus.DONE))
+    except ValueError:
+        status = VisitStatus.DONE
     return Visit(
         kind=VisitKind(interaction.channel),
-        status=VisitStatus(meta.get("visit_status", VisitStatus.DONE)),
-        reason=str(meta.get("reason") or ""),
+        status=status,
+        reason=text("reason") or "",
         scheduled_for=at("scheduled_for"),
-        occurred_at=at("visited_at"),
-        **{name: meta.get(name) for name in VISIT_FIELDS if name != "reason"},
+        # A visit stored without its moment took place when the timeline says.
+        occurred_at=at("visited_at") or (interaction.occurred_at if status in HAPPENED else None),
+        branch=text("branch"),
+        address=text("address"),
+        staff=text("staff"),
+        outcome=text("outcome"),
+        notes=text("notes"),
     )
 
 
@@ -452,7 +482,7 @@ def do_record_visit(
     at = visit.occurred_at or now
     conversation = active_conversation(session, customer, at)
     if conversation is not None:
-        note_outbound(conversation, at, answers_customer=False)
+        _note_activity(conversation, at)
     history = _history_entry(actor, now, _visit_meta(visit))
     interaction = Interaction(
         customer_id=customer.id,
@@ -470,6 +500,7 @@ def do_record_visit(
     )
     session.add(interaction)
     session.flush()
+    publish(session, "message.created", interaction_data(interaction))
     record_audit(
         session,
         actor,
@@ -546,7 +577,8 @@ def do_update_visit(
         "visit_history": history,
     }
     interaction.text = visit_summary(updated)
-    if updated.occurred_at is not None and updated.occurred_at != before.occurred_at:
+    # Compared to the second, as stored: an imported visit's microseconds are no new moment.
+    if updated.occurred_at is not None and new_meta.get("visited_at") != old_meta.get("visited_at"):
         interaction.occurred_at = updated.occurred_at
         conversation = (
             session.get(Conversation, interaction.conversation_id)
@@ -554,7 +586,7 @@ def do_update_visit(
             else None
         )
         if conversation is not None:
-            note_outbound(conversation, updated.occurred_at, answers_customer=False)
+            _note_activity(conversation, updated.occurred_at)
     record_audit(
         session,
         actor,

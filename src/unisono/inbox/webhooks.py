@@ -54,6 +54,7 @@ KEPT_HEADERS = (
     "x-twilio-signature",
     "x-twitter-webhooks-signature",
     "x-unisono-signature",
+    "x-unisono-timestamp",
 )
 
 # Later statuses win; a failure only overrides a message not yet delivered.

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from unisono.backoff import backoff
 from unisono.channels.base import Connection, OutboundMessage
 from unisono.channels.errors import ChannelError, RateLimited
+from unisono.channels.registry import find_provider
 from unisono.clock import utcnow
 from unisono.inbox.channel_config import channel_for_kind, connection_for
 from unisono.models import (
@@ -50,11 +51,12 @@ class Claim:
 
 def _message(session: Session, interaction: Interaction) -> OutboundMessage | None:
     identity = session.get(Identity, interaction.identity_id) if interaction.identity_id else None
-    if identity is None:
+    provider = find_provider(interaction.channel)
+    if identity is None and (provider is None or provider.needs_recipient):
         return None
     meta = interaction.meta or {}
     return OutboundMessage(
-        recipient=identity.value,
+        recipient=identity.value if identity else "",
         text=interaction.text,
         template_name=meta.get("template_name"),
         template_language=meta.get("template_language"),

@@ -10,6 +10,7 @@ from unisono.web.api import (
     conversations,
     customers,
     interactions,
+    offline,
     search,
     subscriptions,
 )
@@ -23,5 +24,6 @@ for module in (
     channels,
     attachments,
     subscriptions,
+    offline,
 ):
     api_router.include_router(module.router)

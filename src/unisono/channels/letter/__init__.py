@@ -1,0 +1,1 @@
+"""Paper mail: scanned letters uploaded by operators, replies handed to the print house."""

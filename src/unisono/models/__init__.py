@@ -3,11 +3,14 @@
 from unisono.models.attachment import Attachment, AttachmentStatus
 from unisono.models.audit import AuditEvent
 from unisono.models.base import Base
+from unisono.models.canned import CannedResponse
 from unisono.models.channel import Channel, ChannelKind
+from unisono.models.consent import Consent
 from unisono.models.conversation import ACTIVE_STATUSES, Conversation, ConversationStatus, Priority
 from unisono.models.customer import Customer, CustomerMerge, Identity, ProfileChange
 from unisono.models.delivery import DeliveryAttempt
 from unisono.models.interaction import Author, DeliveryStatus, Direction, Interaction
+from unisono.models.mention import Mention
 from unisono.models.operator import ApiToken, Operator, Role, Team
 from unisono.models.subscription import EventDelivery, EventDeliveryStatus, WebhookSubscription
 from unisono.models.webhook import WebhookDelivery, WebhookStatus
@@ -20,8 +23,10 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Base",
+    "CannedResponse",
     "Channel",
     "ChannelKind",
+    "Consent",
     "Conversation",
     "ConversationStatus",
     "Customer",
@@ -33,6 +38,7 @@ __all__ = [
     "EventDeliveryStatus",
     "Identity",
     "Interaction",
+    "Mention",
     "Operator",
     "Priority",
     "ProfileChange",

@@ -1,0 +1,1 @@
+"""The communication studio: templates, rendering per channel, previews, linting, approval."""

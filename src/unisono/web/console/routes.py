@@ -33,6 +33,13 @@ from unisono.models import (
 )
 from unisono.security.actor import Actor
 from unisono.security.operators import do_login, do_update_preferences, operator_names
+from unisono.web.console import (
+    conversation_routes,
+    customer_routes,
+    live_routes,
+    studio_routes,
+    supervisor_routes,
+)
 from unisono.web.console.auth import (
     ConsoleActor,
     CsrfChecked,
@@ -303,4 +310,12 @@ def _customer_page(
 def install_console(app: FastAPI) -> None:
     """Add the console's pages and its error pages to ``app``."""
     app.include_router(router)
+    for area in (
+        conversation_routes,
+        customer_routes,
+        live_routes,
+        supervisor_routes,
+        studio_routes,
+    ):
+        app.include_router(area.router)
     install_error_pages(app)

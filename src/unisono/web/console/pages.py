@@ -72,11 +72,15 @@ def environment(locale: str) -> Environment:
 
 @lru_cache(maxsize=1)
 def asset_version() -> str:
-    """A short hash of the stylesheet, so browsers fetch it again after an upgrade."""
-    try:
-        return hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:10]
-    except OSError:
-        return "0"
+    """A short hash of the console's own CSS and JS, so browsers fetch them again after an
+    upgrade (vendored files carry their version in their names)."""
+    digest = hashlib.sha256()
+    for path in sorted(STYLESHEET.parent.glob("*.[cj]s*")):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()[:10]
 
 
 def harden(response: Response) -> Response:

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tests.e2e.browser import chromium_missing, launch_chromium
+from tests.e2e.sample_data import OPERATOR_EMAIL, OPERATOR_PASSWORD, Sample, load_sample
 from tests.e2e.server import running_app
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -68,3 +70,20 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def sample(session: Session) -> Sample:
+    """The sample customers, conversations and operator of tests/e2e/sample_data.py."""
+    sample = load_sample(session)
+    session.close()  # nothing left open: on SQLite the server needs the write lock
+    return sample
+
+
+def sign_in(page: Page, base_url: str, password: str = OPERATOR_PASSWORD) -> None:
+    """Sign the sample operator in through the login form (the console starts in Italian)."""
+    page.goto(base_url + "/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("Email").fill(OPERATOR_EMAIL)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Accedi").click()

@@ -6,26 +6,11 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import Session
 
-from tests.e2e.sample_data import OPERATOR_EMAIL, OPERATOR_PASSWORD, Sample, load_sample
+from tests.e2e.conftest import sign_in
+from tests.e2e.sample_data import OPERATOR_EMAIL, Sample
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def sample(session: Session) -> Sample:
-    sample = load_sample(session)
-    session.close()  # nothing left open: on SQLite the server needs the write lock
-    return sample
-
-
-def sign_in(page: Page, base_url: str, password: str = OPERATOR_PASSWORD) -> None:
-    page.goto(base_url + "/")
-    expect(page).to_have_url(re.compile(r"/login$"))
-    page.get_by_label("Email").fill(OPERATOR_EMAIL)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Accedi").click()
 
 
 def no_horizontal_scroll(page: Page) -> bool:

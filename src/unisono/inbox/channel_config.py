@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from unisono.channels.base import ChannelConfig, Connection
 from unisono.channels.registry import provider_for
@@ -17,6 +18,8 @@ from unisono.security.audit import record_audit
 from unisono.security.secrets import decrypt_credentials, encrypt_credentials
 
 MAX_SETTINGS_SIZE = 50
+# A bound on ConnectionCache: ids in webhook URLs come from outside.
+MAX_CACHED_CONNECTIONS = 1000
 
 
 def webhook_path(channel: Channel) -> str:
@@ -123,3 +126,33 @@ def channel_for_kind(session: Session, kind: str) -> Channel | None:
         .order_by(Channel.created_at)
         .limit(1)
     )
+
+
+class ConnectionCache:
+    """Connections to webhook channels, kept for a few seconds by one process.
+
+    Without it every webhook costs a SELECT and a credentials decryption before its signature
+    can be checked. The short lifetime bounds how long a changed credential or a deleted
+    channel goes unnoticed by this process; the database stays the only state.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], ttl: float = 5.0) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._entries: dict[tuple[uuid.UUID, str], tuple[float, Connection]] = {}
+
+    def cached(self, channel_id: uuid.UUID, kind: str) -> Connection | None:
+        """The connection when this process loaded it recently, else None (no I/O)."""
+        entry = self._entries.get((channel_id, kind))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def load(self, channel_id: uuid.UUID, kind: str) -> Connection:
+        """Read the channel and connect to it (blocking I/O); NotFound for an unknown one."""
+        with self._sessions() as session:
+            connection = connection_for(get_channel(session, channel_id, kind))
+        if len(self._entries) > MAX_CACHED_CONNECTIONS:
+            self._entries.clear()
+        self._entries[(channel_id, kind)] = (time.monotonic() + self._ttl, connection)
+        return connection

@@ -1,10 +1,11 @@
 """Provider webhooks: stored raw before they are answered, processed afterwards by a job.
 
-``do_receive_webhook`` runs in the request: verify the signature (a bad one stores nothing),
-check that the payload can be read (a malformed one is kept as ``invalid`` and answered 400),
-store the raw delivery. ``process_delivery`` runs in the worker: it turns the delivery into
-interactions, status updates and updates of earlier interactions (a call's end, its recording);
-a failure is kept with its error and can be replayed.
+In the request: ``check_webhook`` verifies the signature (a bad one stores nothing) and checks
+that the payload can be read, without the database; ``do_store_webhook`` stores the raw delivery
+(a malformed one is kept as ``invalid`` and answered 400); ``do_receive_webhook`` does both.
+``process_delivery`` runs in the worker: it turns the delivery into interactions, status updates
+and updates of earlier interactions (a call's end, its recording); a failure is kept with its
+error and can be replayed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from unisono.channels.base import (
+    Connection,
     HandshakeReply,
     InboundMessage,
     InteractionUpdate,
@@ -28,6 +30,7 @@ from unisono.channels.errors import MalformedPayload
 from unisono.clock import utcnow
 from unisono.errors import NotFound, UnisonoError
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
+from unisono.ids import uuid7
 from unisono.inbox.channel_config import connection_for
 from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
 from unisono.integrations.events import publish
@@ -75,27 +78,52 @@ class Receipt:
     malformed: str | None = None
 
 
-def do_receive_webhook(session: Session, channel: Channel, request: WebhookRequest) -> Receipt:
-    """Verify and store one delivery; SignatureInvalid (nothing stored) on a bad signature."""
-    connection = connection_for(channel)
+@dataclass(frozen=True, slots=True)
+class CheckedWebhook:
+    """A verified request: the provider's acknowledgement, or why its payload is unreadable."""
+
+    reply: HandshakeReply
+    malformed: str | None = None
+
+
+def check_webhook(connection: Connection, request: WebhookRequest) -> CheckedWebhook:
+    """Verify and try to read ``request``; SignatureInvalid on a bad signature. No database."""
     connection.verify(request)
-    malformed = None
     try:
         connection.parse(request)
     except MalformedPayload as exc:
-        malformed = exc.detail
+        return CheckedWebhook(connection.ack(), exc.detail)
+    return CheckedWebhook(connection.ack())
+
+
+def do_store_webhook(
+    session: Session,
+    channel_id: uuid.UUID,
+    kind: str,
+    request: WebhookRequest,
+    checked: CheckedWebhook,
+) -> WebhookDelivery:
+    """Add the raw delivery of a checked request; the caller commits before answering."""
     delivery = WebhookDelivery(
-        channel_id=channel.id,
-        kind=channel.kind,
-        status=WebhookStatus.INVALID if malformed else WebhookStatus.RECEIVED,
+        id=uuid7(),
+        channel_id=channel_id,
+        kind=kind,
+        status=WebhookStatus.INVALID if checked.malformed else WebhookStatus.RECEIVED,
         url=request.url,
         headers={k: v for k, v in request.headers.items() if k in KEPT_HEADERS},
         body=request.body,
-        error=malformed,
+        error=checked.malformed,
     )
     session.add(delivery)
+    return delivery
+
+
+def do_receive_webhook(session: Session, channel: Channel, request: WebhookRequest) -> Receipt:
+    """Verify and store one delivery; SignatureInvalid (nothing stored) on a bad signature."""
+    checked = check_webhook(connection_for(channel), request)
+    delivery = do_store_webhook(session, channel.id, channel.kind, request, checked)
     session.flush()
-    return Receipt(delivery, connection.ack(), malformed)
+    return Receipt(delivery, checked.reply, checked.malformed)
 
 
 def stored_request(delivery: WebhookDelivery) -> WebhookRequest:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from unisono import __version__
 from unisono.config import get_settings
 from unisono.db import get_engine, session_factory
+from unisono.inbox.channel_config import ConnectionCache
 from unisono.jobs.worker import Worker
 from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
@@ -55,6 +56,7 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     app.state.engine = engine
     app.state.worker = worker
     app.state.sessions = session_factory(engine)
+    app.state.connections = ConnectionCache(app.state.sessions)
     install_problem_handlers(app)
     app.include_router(api_router)
     app.include_router(webhooks_router)

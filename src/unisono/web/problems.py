@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unisono.errors import UnisonoError
 
@@ -47,23 +47,36 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{where}: {error.get('msg', 'invalid')}"
 
 
+class RefuseNul:
+    """Refuse NUL in paths and query strings up front: PostgreSQL cannot store or compare it.
+
+    A plain ASGI middleware: ``@app.middleware("http")`` wraps every request in extra tasks and
+    streams, a cost paid by every webhook.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope.get("raw_path") or b""
+            query = scope.get("query_string") or b""
+            if any(b"%00" in part or b"\x00" in part for part in (path, query)):
+                response = problem(
+                    422,
+                    "Invalid request",
+                    "the URL must not contain NUL (%00) characters",
+                    code="invalid_request",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, leave the API as problem+json."""
 
-    @app.middleware("http")
-    async def _refuse_nul(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # PostgreSQL cannot store or compare NUL; refuse it in paths and query strings up front.
-        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
-        if b"%00" in raw or b"\x00" in raw:
-            return problem(
-                422,
-                "Invalid request",
-                "the URL must not contain NUL (%00) characters",
-                code="invalid_request",
-            )
-        return await call_next(request)
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(UnisonoError)
     async def _domain(_request: Request, exc: UnisonoError) -> JSONResponse:

@@ -1,11 +1,11 @@
 """Provider webhooks: stored raw before they are answered, processed afterwards by a job.
 
 In the request: ``check_webhook`` verifies the signature (a bad one stores nothing) and checks
-that the payload can be read, without the database; ``do_store_webhook`` stores the raw delivery
-(a malformed one is kept as ``invalid`` and answered 400); ``do_receive_webhook`` does both.
-``process_delivery`` runs in the worker: it turns the delivery into interactions, status updates
-and updates of earlier interactions (a call's end, its recording); a failure is kept with its
-error and can be replayed.
+that the payload can be read, without the database; ``do_store_webhooks`` stores raw deliveries
+(a malformed one is kept as ``invalid`` and answered 400), several requests' at a time (see
+``unisono.inbox.webhook_writer``). ``process_delivery`` runs in the worker: it turns the
+delivery into interactions, status updates and updates of earlier interactions (a call's end,
+its recording); a failure is kept with its error and can be replayed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from unisono.channels.base import (
@@ -70,15 +70,6 @@ _STATUS_RANK = {
 
 
 @dataclass(frozen=True, slots=True)
-class Receipt:
-    """What the web layer answers: the provider's acknowledgement, or why the body was refused."""
-
-    delivery: WebhookDelivery
-    reply: HandshakeReply
-    malformed: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class CheckedWebhook:
     """A verified request: the provider's acknowledgement, or why its payload is unreadable."""
 
@@ -96,34 +87,29 @@ def check_webhook(connection: Connection, request: WebhookRequest) -> CheckedWeb
     return CheckedWebhook(connection.ack())
 
 
-def do_store_webhook(
-    session: Session,
-    channel_id: uuid.UUID,
-    kind: str,
-    request: WebhookRequest,
-    checked: CheckedWebhook,
-) -> WebhookDelivery:
-    """Add the raw delivery of a checked request; the caller commits before answering."""
-    delivery = WebhookDelivery(
-        id=uuid7(),
-        channel_id=channel_id,
-        kind=kind,
-        status=WebhookStatus.INVALID if checked.malformed else WebhookStatus.RECEIVED,
-        url=request.url,
-        headers={k: v for k, v in request.headers.items() if k in KEPT_HEADERS},
-        body=request.body,
-        error=checked.malformed,
-    )
-    session.add(delivery)
-    return delivery
+def webhook_row(
+    channel_id: uuid.UUID, kind: str, request: WebhookRequest, checked: CheckedWebhook
+) -> dict[str, Any]:
+    """The stored delivery of a checked request, as the row ``do_store_webhooks`` inserts."""
+    return {
+        "id": uuid7(),
+        "created_at": utcnow(),
+        "channel_id": channel_id,
+        "kind": kind,
+        "status": WebhookStatus.INVALID if checked.malformed else WebhookStatus.RECEIVED,
+        "url": request.url,
+        "headers": {k: v for k, v in request.headers.items() if k in KEPT_HEADERS},
+        "body": request.body,
+        "error": checked.malformed,
+        "attempts": 0,
+        "summary": {},
+    }
 
 
-def do_receive_webhook(session: Session, channel: Channel, request: WebhookRequest) -> Receipt:
-    """Verify and store one delivery; SignatureInvalid (nothing stored) on a bad signature."""
-    checked = check_webhook(connection_for(channel), request)
-    delivery = do_store_webhook(session, channel.id, channel.kind, request, checked)
-    session.flush()
-    return Receipt(delivery, checked.reply, checked.malformed)
+def do_store_webhooks(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert deliveries (rows of ``webhook_row``) in one statement; the caller commits."""
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
 
 
 def stored_request(delivery: WebhookDelivery) -> WebhookRequest:

@@ -14,7 +14,9 @@ from unisono import __version__
 from unisono.config import get_settings
 from unisono.db import get_engine, session_factory
 from unisono.inbox.channel_config import ConnectionCache
+from unisono.inbox.webhook_writer import DeliveryWriter
 from unisono.jobs.worker import Worker
+from unisono.web.api import canned as canned_api
 from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
 from unisono.web.metrics import router as metrics_router
@@ -57,8 +59,10 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     app.state.worker = worker
     app.state.sessions = session_factory(engine)
     app.state.connections = ConnectionCache(app.state.sessions)
+    app.state.delivery_writer = DeliveryWriter(app.state.sessions)
     install_problem_handlers(app)
     app.include_router(api_router)
+    app.include_router(canned_api.router, prefix="/api/v1")
     app.include_router(webhooks_router)
     app.include_router(webchat_router)
     app.include_router(metrics_router)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from unisono.channels.base import WebhookRequest
 from unisono.channels.errors import SignatureInvalid
 from unisono.inbox.channel_config import ConnectionCache, connection_for, get_channel
-from unisono.inbox.webhooks import CheckedWebhook, check_webhook, do_store_webhook
+from unisono.inbox.webhook_writer import DeliveryWriter
+from unisono.inbox.webhooks import check_webhook, webhook_row
 from unisono.web.deps import SessionDep
 from unisono.web.problems import problem
 
@@ -45,7 +45,8 @@ async def receive(kind: str, channel_id: uuid.UUID, request: Request) -> Respons
     """Verify, store, acknowledge; the worker turns the delivery into interactions afterwards.
 
     The hot path of ingestion: the signature is checked on the event loop with a cached
-    connection, and only the INSERT and its commit go to a thread (a 2xx means stored).
+    connection; the row joins the next group commit, and the answer waits for it (a 2xx means
+    stored).
     """
     body = await request.body()
     cache: ConnectionCache = request.app.state.connections
@@ -57,30 +58,19 @@ async def receive(kind: str, channel_id: uuid.UUID, request: Request) -> Respons
         checked = check_webhook(connection, neutral)
     except SignatureInvalid as exc:
         return problem(401, "Invalid signature", exc.detail, code="invalid_signature")
-    delivery_id = await run_in_threadpool(
-        _store, request.app.state.sessions, channel_id, kind, neutral, checked
-    )
+    row = webhook_row(channel_id, kind, neutral, checked)
+    writer: DeliveryWriter = request.app.state.delivery_writer
+    await writer.store(row)
     if checked.malformed is not None:
         return problem(
             400,
             "Malformed payload",
             checked.malformed,
             code="malformed_payload",
-            delivery_id=str(delivery_id),
+            delivery_id=str(row["id"]),
         )
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
     reply = checked.reply
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type)
-
-
-def _store(
-    sessions: sessionmaker[Session],
-    channel_id: uuid.UUID,
-    kind: str,
-    request: WebhookRequest,
-    checked: CheckedWebhook,
-) -> uuid.UUID:
-    with sessions() as session, session.begin():
-        return do_store_webhook(session, channel_id, kind, request, checked).id

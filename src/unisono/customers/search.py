@@ -35,12 +35,14 @@ def search_customers(
     query = select(Customer).where(Customer.merged_into_id.is_(None))
     if q:
         handle = guess_handle(q, region=get_settings().default_region)
-        owners = select(Identity.customer_id).where(Identity.value == q.strip())
+        # A social handle is stored without the "@" people write before it.
+        values = {q, q.lstrip("@")} - {""}
+        owners = select(Identity.customer_id).where(Identity.value.in_(sorted(values)))
         if handle is not None:
             owners = select(Identity.customer_id).where(
                 or_(
                     (Identity.kind == handle.kind) & (Identity.value == handle.value),
-                    Identity.value == q,
+                    Identity.value.in_(sorted(values)),
                 )
             )
         key = name_key(q)

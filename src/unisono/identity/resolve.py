@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from unisono.errors import Conflict, NotFound
 from unisono.identity.normalize import Handle, name_key
 from unisono.models import Customer, Identity, Interaction
+from unisono.security.actor import Actor
+from unisono.security.audit import record_audit
 
 
 def find_identity(session: Session, handle: Handle) -> Identity | None:
@@ -97,4 +99,31 @@ def do_remove_identity(session: Session, customer: Customer, identity_id: uuid.U
     )
     session.delete(identity)
     session.flush()
+    return identity
+
+
+def do_verify_identity(
+    session: Session,
+    actor: Actor,
+    customer: Customer,
+    identity_id: uuid.UUID,
+    *,
+    verified: bool = True,
+) -> Identity:
+    """Mark one of ``customer``'s identities as verified (or not); audited when it changes."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.customer_id != customer.id:
+        raise NotFound("this customer has no such identity")
+    if identity.verified != verified:
+        identity.verified = verified
+        session.flush()
+        record_audit(
+            session,
+            actor,
+            "identity.verified" if verified else "identity.unverified",
+            "identity",
+            identity.id,
+            customer_id=customer.id,
+            details={"kind": identity.kind},
+        )
     return identity

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from unisono.web.api import (
     attachments,
     channels,
+    consents,
     conversations,
     customers,
     interactions,
@@ -25,5 +26,6 @@ for module in (
     attachments,
     subscriptions,
     offline,
+    consents,
 ):
     api_router.include_router(module.router)

@@ -287,6 +287,7 @@ def _customer_page(
         "console/customer.html",
         nav="inbox",
         profile=profile_view(customer, l10n),
+        panel=customer_routes.customer_panel(session, actor, page, customer, back=base_url),
         conversation=selected,
         conversations=[
             conversation_view(s.conversation, s.channels, l10n, now) for s in conversations.items

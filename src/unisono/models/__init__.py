@@ -13,6 +13,14 @@ from unisono.models.interaction import Author, DeliveryStatus, Direction, Intera
 from unisono.models.mention import Mention
 from unisono.models.operator import ApiToken, Operator, Role, Team
 from unisono.models.subscription import EventDelivery, EventDeliveryStatus, WebhookSubscription
+from unisono.models.template import (
+    ContentBlock,
+    ContentBlockVersion,
+    StudioEvent,
+    Template,
+    TemplateVersion,
+    VersionStatus,
+)
 from unisono.models.webhook import WebhookDelivery, WebhookStatus
 
 __all__ = [
@@ -27,6 +35,8 @@ __all__ = [
     "Channel",
     "ChannelKind",
     "Consent",
+    "ContentBlock",
+    "ContentBlockVersion",
     "Conversation",
     "ConversationStatus",
     "Customer",
@@ -43,7 +53,11 @@ __all__ = [
     "Priority",
     "ProfileChange",
     "Role",
+    "StudioEvent",
     "Team",
+    "Template",
+    "TemplateVersion",
+    "VersionStatus",
     "WebhookDelivery",
     "WebhookStatus",
     "WebhookSubscription",

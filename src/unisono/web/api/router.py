@@ -14,6 +14,7 @@ from unisono.web.api import (
     offline,
     search,
     subscriptions,
+    templates,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -27,5 +28,6 @@ for module in (
     subscriptions,
     offline,
     consents,
+    templates,
 ):
     api_router.include_router(module.router)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unisono.channels.base import Capability
@@ -13,11 +15,13 @@ from unisono.clock import utcnow
 from unisono.errors import Invalid
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.inbox.ingest import MAX_TEXT_LENGTH
+from unisono.inbox.mentions import do_record_mentions
 from unisono.inbox.threading import note_outbound
 from unisono.integrations.events import publish
 from unisono.integrations.payloads import interaction_data
 from unisono.models import (
     Author,
+    Channel,
     ChannelKind,
     Conversation,
     DeliveryStatus,
@@ -49,9 +53,11 @@ REPLY_CHANNELS = frozenset(
 def _check_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise Invalid("the message is empty")
+        raise Invalid("the message is empty", reason="empty_message")
     if len(text) > MAX_TEXT_LENGTH:
-        raise Invalid(f"the message is longer than {MAX_TEXT_LENGTH} characters")
+        raise Invalid(
+            f"the message is longer than {MAX_TEXT_LENGTH} characters", reason="message_too_long"
+        )
     return text
 
 
@@ -73,7 +79,10 @@ def default_reply_channel(session: Session, conversation: Conversation) -> str:
         )
         if channel:
             return channel
-    raise Invalid("the customer has not written on a channel we can answer on; choose one")
+    raise Invalid(
+        "the customer has not written on a channel we can answer on; choose one",
+        reason="no_reply_channel",
+    )
 
 
 def _recipient(session: Session, conversation: Conversation, channel: str) -> Identity | None:
@@ -173,12 +182,16 @@ def do_reply(
     check_service_window(session, conversation, channel, template=False)
     if channel not in REPLY_CHANNELS:
         raise Invalid(
-            f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}"
+            f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}",
+            reason="not_a_reply_channel",
         )
     recipient = _recipient(session, conversation, channel)
     meta = reply_target(session, conversation, channel)
     if recipient is None and channel != ChannelKind.LETTER:
-        raise Invalid(f"the customer has no {CHANNEL_IDENTITY_KIND[channel]} to reach on {channel}")
+        raise Invalid(
+            f"the customer has no {CHANNEL_IDENTITY_KIND[channel]} to reach on {channel}",
+            reason="no_recipient",
+        )
     now = utcnow()
     interaction = Interaction(
         customer_id=conversation.customer_id,
@@ -227,6 +240,7 @@ def do_add_note(
     )
     session.add(note)
     session.flush()
+    do_record_mentions(session, actor, note)
     publish(session, "message.created", interaction_data(note))
     record_audit(
         session,
@@ -237,3 +251,71 @@ def do_add_note(
         customer_id=conversation.customer_id,
     )
     return note
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOption:
+    """A channel an operator may pick to answer on, and why free text cannot go there now."""
+
+    channel: str
+    # None when a free-text reply can go out now; else a code: ``not_configured`` (no active
+    # channel of this kind sends it), ``service_window_closed`` (approved templates only).
+    blocked: str | None = None
+    window_hours: int | None = None
+    last_inbound_at: datetime | None = None
+
+
+def reply_options(session: Session, conversation: Conversation) -> list[ReplyOption]:
+    """The channels ``conversation``'s customer can be reached on: those the customer has a
+    handle for (a letter needs none), each with what stops a free-text reply (three queries)."""
+    handles = set(
+        session.scalars(
+            select(Identity.kind).where(Identity.customer_id == conversation.customer_id).distinct()
+        )
+    )
+    configured = set(
+        session.scalars(select(Channel.kind).where(Channel.active.is_(True)).distinct())
+    )
+    windows = {
+        kind.value: provider.service_window
+        for kind in REPLY_CHANNELS
+        if (provider := find_provider(kind)) is not None
+        and provider.supports(Capability.SERVICE_WINDOW)
+        and provider.service_window is not None
+    }
+    rows = session.execute(
+        select(Interaction.channel, func.max(Interaction.occurred_at))
+        .where(
+            Interaction.customer_id == conversation.customer_id,
+            Interaction.direction == Direction.INBOUND,
+            Interaction.channel.in_(list(windows)),
+        )
+        .group_by(Interaction.channel)
+    )
+    last_inbound: dict[str, datetime] = {row[0]: row[1] for row in rows}
+    now = utcnow()
+    options = []
+    for kind in sorted(REPLY_CHANNELS, key=list(ChannelKind).index):
+        channel = kind.value
+        needs = CHANNEL_IDENTITY_KIND.get(channel)
+        if channel == ChannelKind.LETTER:
+            if channel not in configured:
+                continue  # every customer could get a letter: offer it only when we send them
+        elif needs not in handles:
+            continue
+        window = windows.get(channel)
+        last = last_inbound.get(channel)
+        blocked = None
+        if channel not in configured:
+            blocked = "not_configured"
+        elif window is not None and (last is None or now - last > window):
+            blocked = "service_window_closed"
+        options.append(
+            ReplyOption(
+                channel=channel,
+                blocked=blocked,
+                window_hours=int(window.total_seconds() // 3600) if window else None,
+                last_inbound_at=last,
+            )
+        )
+    return options

@@ -320,3 +320,6 @@ def install_console(app: FastAPI) -> None:
     ):
         app.include_router(area.router)
     install_error_pages(app)
+        **conversation_routes.workspace(
+            session, actor, page, customer, conversation, timeline.items
+        ),

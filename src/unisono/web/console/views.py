@@ -90,6 +90,12 @@ IDENTITY_KINDS = {
 }
 LANGUAGES = {"it": N_("Italian"), "en": N_("English")}
 ROLES = {
+VISIT_STATUSES = {
+    "scheduled": N_("Scheduled"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
+    "no_show": N_("Customer absent"),
+}
     "agent": N_("Agent"),
     "supervisor": N_("Supervisor"),
     "designer": N_("Designer"),
@@ -106,6 +112,8 @@ class FactKind(enum.Enum):
     FLAG = "flag"
     NAMES = "names"
 
+    VISIT_STATUS = "visit_status"
+    TIME = "time"
 
 @dataclass(frozen=True, slots=True)
 class FactRule:
@@ -133,6 +141,8 @@ FACT_RULES = (
     ),
     FactRule(N_("Wait"), (("wait_seconds", FactKind.SECONDS), ("wait_minutes", FactKind.MINUTES))),
     FactRule(N_("Outcome"), _text("outcome")),
+    FactRule(N_("Visit"), (("visit_status", FactKind.VISIT_STATUS),)),
+    FactRule(N_("Scheduled for"), (("scheduled_for", FactKind.TIME),)),
     FactRule(N_("Reason"), _text("reason")),
     FactRule(N_("Meter reading"), (("meter_reading_kwh", FactKind.KWH),)),
     FactRule(N_("Handled by"), _text("agent", "staff")),
@@ -148,6 +158,7 @@ FACT_RULES = (
     FactRule(N_("Public post"), (("public", FactKind.FLAG),)),
     FactRule(N_("Attachments"), (("attachments", FactKind.NAMES),)),
 )
+    FactRule(N_("Notes"), _text("notes")),
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,6 +449,16 @@ def timeline_days(
             current = day
         delivery = interaction.delivery_status
         days[-1].items.append(
+    if kind is FactKind.VISIT_STATUS:
+        return l10n.gettext(VISIT_STATUSES[value]) if value in VISIT_STATUSES else None
+    if kind is FactKind.TIME:
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            return None
+        return l10n.date_and_time(moment)
             TimelineItem(
                 id=str(interaction.id),
                 channel=channel_view(interaction.channel, l10n),

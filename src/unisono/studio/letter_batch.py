@@ -91,6 +91,7 @@ __all__ = [
     "ComposedLetters",
     "LetterLayout",
     "LetterRecord",
+    "clear_caches",
     "compose_letter_batch",
     "compose_letters",
     "simple_paragraphs",
@@ -276,6 +277,14 @@ def _body_lines(paragraph: Paragraph) -> list[Line]:
             _LINES.clear()
         lines = _LINES[paragraph] = break_lines(paragraph, BODY_WIDTH * MM, BODY_SIZE)
     return lines
+
+
+def clear_caches() -> None:
+    """Forget the widths, lines and operators kept from earlier letters (benchmarks start
+    cold with it)."""
+    _WIDTHS.clear()
+    _LINES.clear()
+    _LINE_OPS.clear()
 
 
 def _paginate(paragraphs: Sequence[Paragraph]) -> list[list[tuple[float, Line]]]:

@@ -449,6 +449,8 @@ def test_compose_names_the_letter_it_cannot_print(layout: LetterLayout) -> None:
     records = [record(1), record(2, body=paragraphs(800))]
     with pytest.raises(Invalid, match=r"Letter 2: A letter has at most 30 pages"):
         compose_letters(layout, records)
+    with pytest.raises(Invalid, match="at least one letter"):
+        compose_letters(layout, [])
 
 
 def test_long_words_are_cut_and_breaks_kept(layout: LetterLayout) -> None:
@@ -480,6 +482,8 @@ def test_simple_paragraphs() -> None:
         ),
         (("senza tag", 0),),
     )
+    document = "<!DOCTYPE html>\n<html><body><p>Gentile Mario,</p></body></html>"
+    assert simple_paragraphs(document) == ((("Gentile Mario,", 0),),)
     for body in (
         '<p class="x">a</p>',
         "<ul><li>a</li></ul>",
@@ -487,5 +491,6 @@ def test_simple_paragraphs() -> None:
         "<table><tr><td>a</td></tr></table>",
         "<p>a < b</p>",
         '<img src="data:,">',
+        "<html><head><title>x</title></head><body><p>a</p></body></html>",
     ):
         assert simple_paragraphs(body) is None, body

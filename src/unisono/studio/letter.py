@@ -60,6 +60,7 @@ from unisono.studio.letter_layout import (
     RETURN_LINE,
     Address,
     LetterSender,
+    Logo,
     address_font_size,
     check_body_size,
     check_reference,
@@ -71,6 +72,7 @@ from unisono.studio.letter_layout import (
 __all__ = [
     "Address",
     "LetterSender",
+    "Logo",
     "first_page_png",
     "render_frame_pdf",
     "render_letter_pdf",

@@ -115,6 +115,9 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 # A tag without attributes; anything else that looks like markup (attributes, comments,
 # declarations, a stray "<") is left in the text, where it sends the letter to the full path.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>")
+_DOCTYPE = re.compile(r"\s*<!doctype html>", re.IGNORECASE)
+# A template may wrap its body in a document: the wrapper changes nothing on paper.
+_WRAPPER_TAGS = frozenset({"html", "body"})
 
 
 def simple_paragraphs(body_html: str) -> tuple[Paragraph, ...] | None:
@@ -133,8 +136,9 @@ def simple_paragraphs(body_html: str) -> tuple[Paragraph, ...] | None:
         runs.append((data.replace("\u00ad", ""), style))
         return True
 
-    position = 0
-    for match in _TAG.finditer(body_html):
+    doctype = _DOCTYPE.match(body_html)
+    position = doctype.end() if doctype else 0
+    for match in _TAG.finditer(body_html, position):
         if match.start() > position and not text(body_html[position : match.start()]):
             return None
         position = match.end()
@@ -149,7 +153,7 @@ def simple_paragraphs(body_html: str) -> tuple[Paragraph, ...] | None:
             style = (BOLD if depth[BOLD] else 0) | (ITALIC if depth[ITALIC] else 0)
         elif tag == "br":
             runs.append(("\n", 0))
-        else:
+        elif tag not in _WRAPPER_TAGS:
             return None
     if position < len(body_html) and not text(body_html[position:]):
         return None
@@ -671,6 +675,8 @@ def compose_letter_batch(layout: LetterLayout, records: Iterable[LetterRecord]) 
             )
             kids.append(page)
         counts.append(len(texts))
+    if not counts:
+        raise Invalid("A print file needs at least one letter.")
     fonts = []
     for style in sorted(fonts_used):
         embedded = _embedded_font(style)

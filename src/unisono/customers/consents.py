@@ -244,6 +244,9 @@ def allows(session: Session, customer_id: uuid.UUID, purpose: str, channel: str)
     """Whether the customer's consents allow a message of ``purpose`` on ``channel``.
 
     Not audited: the sending side calls it for every message, as part of a send that is.
+    ``purpose`` and ``channel`` are read as ``check_consent`` stores them (trimmed, lower case),
+    so "Advertise" is still a purpose that needs an opt-in.
     """
+    purpose, channel = purpose.strip().lower(), channel.strip().lower()
     rows = _current_rows(session, customer_id, (purpose, ANY), (channel, ANY))
     return decide(rows, purpose)

@@ -562,9 +562,9 @@ def _console_messages() -> set[tuple[str | None, str]]:
     ):
         ids = message if isinstance(message, tuple) else (message,)
         found.add((context, ids[0]))
-    # The studio linter's messages (N_() in unisono.studio.lint) are shown by the console.
+    # The studio's findings (N_() in unisono.studio.lint and .schema) are shown by the console.
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(WEB_DIR.parent / "studio"), [("lint.py", "python")]
+        str(WEB_DIR.parent / "studio"), [("lint.py", "python"), ("schema.py", "python")]
     ):
         found.add((context, message if isinstance(message, str) else message[0]))
     return found

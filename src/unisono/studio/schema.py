@@ -9,15 +9,16 @@ Shapes (JSON as stored and as the API carries it):
 - data schema: ``[{"name": "invoice.amount", "type": "money", "sample": {...},
   "required": true, "description": ""}, ...]``; names are dotted identifiers, unique, and a
   name is never both a value and the parent of another (``customer`` and ``customer.name``);
-  a sample, when given, has the declared type (``VarType`` says how each type looks in JSON).
+  a sample, when given, passes the same checks as real data (``unisono.studio.data``).
 - variants: ``{variant kind: {locale: {field: value}}}``; kinds and locales among the
   template's, fields among ``VARIANT_FIELDS``. Values are Jinja2 source strings, except the
   WhatsApp ``parameters`` (a JSON object, parameter name -> Jinja2 source) and ``buttons`` (a
   JSON list of ``{"type": "QUICK_REPLY"|"URL", "text": ..., "url": ...}``), kept as JSON.
 - block content: ``{locale: {"html": source, "text": source}}``.
 
-A draft may be incomplete; ``check_*_complete`` says what a version still lacks before it can
-be submitted for review (the linter then checks the sources themselves).
+A draft may be incomplete; ``missing_for_review`` and ``block_missing_for_review`` say which
+fields a version still lacks before review (the linter reports missing variants and locales
+and checks the sources themselves).
 """
 
 from __future__ import annotations
@@ -238,20 +239,6 @@ def dump_schema(specs: Iterable[VariableSpec]) -> list[dict[str, Any]]:
             "description": s.description,
         }
         for s in specs
-    ]
-
-
-def load_schema(stored: Sequence[Mapping[str, Any]]) -> list[VariableSpec]:
-    """Variables from their stored JSON (already checked when stored)."""
-    return [
-        VariableSpec(
-            name=item["name"],
-            type=VarType(item["type"]),
-            sample=item.get("sample"),
-            required=bool(item.get("required", True)),
-            description=item.get("description", ""),
-        )
-        for item in stored
     ]
 
 

@@ -265,12 +265,23 @@ class ReplyOption:
     last_inbound_at: datetime | None = None
 
 
-def reply_options(session: Session, conversation: Conversation) -> list[ReplyOption]:
+def reply_options(
+    session: Session, conversation: Conversation, *, identity_kinds: set[str] | None = None
+) -> list[ReplyOption]:
     """The channels ``conversation``'s customer can be reached on: those the customer has a
-    handle for (a letter needs none), each with what stops a free-text reply (three queries)."""
-    handles = set(
-        session.scalars(
-            select(Identity.kind).where(Identity.customer_id == conversation.customer_id).distinct()
+    handle for (a letter needs none), each with what stops a free-text reply (three queries).
+
+    ``identity_kinds``: the kinds of the customer's identities, when the caller has them loaded.
+    """
+    handles = (
+        identity_kinds
+        if identity_kinds is not None
+        else set(
+            session.scalars(
+                select(Identity.kind)
+                .where(Identity.customer_id == conversation.customer_id)
+                .distinct()
+            )
         )
     )
     configured = set(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -27,7 +27,6 @@ from unisono.inbox.conversations import (
     ConversationChanges,
     access_conversation,
     do_update_conversation,
-    summarize,
 )
 from unisono.inbox.ingest import MAX_TEXT_LENGTH
 from unisono.inbox.mentions import (
@@ -218,11 +217,19 @@ def _blocked_reason(option: ReplyOption, l10n: Localizer, label: str) -> str | N
 
 
 def composer_view(
-    session: Session, conversation: Conversation, l10n: Localizer, state: ComposerInput
+    session: Session,
+    conversation: Conversation,
+    l10n: Localizer,
+    state: ComposerInput,
+    customer: Customer | None = None,
 ) -> ComposerView:
     """The composer of ``conversation``: the channels to answer on, the chosen one first of all
     the one asked for, else the customer's last (``default_reply_channel``)."""
-    options = reply_options(session, conversation)
+    options = reply_options(
+        session,
+        conversation,
+        identity_kinds={i.kind for i in customer.identities} if customer is not None else None,
+    )
     by_channel = {o.channel: o for o in options}
     chosen = state.channel if state.channel in by_channel else None
     if chosen is None:
@@ -272,7 +279,15 @@ def card_view(
 ) -> CardView:
     """The conversation card: its state and the forms that change it."""
     now = utcnow()
-    (summary,) = summarize(session, [conversation])
+    # The channels it crossed, first use first (what summarize() gives, without the rest).
+    crossed = list(
+        session.scalars(
+            select(Interaction.channel)
+            .where(Interaction.conversation_id == conversation.id)
+            .group_by(Interaction.channel)
+            .order_by(func.min(Interaction.occurred_at))
+        )
+    )
     people = list(colleagues) if colleagues is not None else active_colleagues(session)
     teams = _teams(session)
     names = {c.id: c.name for c in people}
@@ -283,7 +298,7 @@ def card_view(
         ).get(conversation.assignee_id)
     team = next((t.name for t in teams if t.id == conversation.team_id), None)
     return CardView(
-        conversation=conversation_view(conversation, summary.channels, l10n, now),
+        conversation=conversation_view(conversation, crossed, l10n, now),
         base=conversation_url(conversation.id),
         assignee=assignee,
         assigned_to_me=(
@@ -344,7 +359,6 @@ def workspace(
 ) -> dict[str, Any]:
     """What this module adds to the customer page; opening a conversation marks the operator's
     mentions in it seen."""
-    del customer  # the page shows the customer; the composer needs only the conversation
     context: dict[str, Any] = {
         "composer": None,
         "card": None,
@@ -355,7 +369,7 @@ def workspace(
         do_mark_mentions_seen(session, actor, conversation.id)
         l10n = page.l10n
         context["composer"] = composer_view(
-            session, conversation, l10n, _composer_input(page.request)
+            session, conversation, l10n, _composer_input(page.request), customer
         )
         context["card"] = card_view(
             session, actor, conversation, l10n, getattr(page.request.state, "card_error", None)

@@ -3,6 +3,7 @@ blocks, and the data a template receives."""
 
 from __future__ import annotations
 
+import html as html_lib
 import time
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
@@ -16,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unisono.errors import Invalid
+from unisono.studio import email_html
 from unisono.studio.data import Money, coerce, sample_data
+from unisono.studio.email_html import inline_css
 from unisono.studio.render import (
     MAX_FIELD_OUTPUT,
     RenderError,
@@ -433,3 +436,59 @@ def test_sample_data_fills_defaults() -> None:
     data = sample_data([{"name": "when", "type": "date"}, {"name": "total", "type": "money"}])
     assert data == {"when": date(2026, 1, 15), "total": Money(Decimal("100.00"), "EUR")}
     assert str(data["total"]) == "100.00 EUR"
+
+
+# --- CSS inlined once per layout ----------------------------------------------------------------
+
+STYLE = (
+    "<style>p { color: #111111 } .warn { color: #aa0000 } td:first-child { width: 40% }"
+    " .box p { margin: 0 }</style>"
+)
+
+
+def _email(html: str, data: dict[str, Any]) -> str:
+    rendered = render_variant(VariantKind.EMAIL, "it", {"subject": "x", "html": html}, data)
+    return rendered.fields["html"]
+
+
+def _full(html: str, data: dict[str, Any]) -> str:
+    return inline_css(render_text(html, data, "it", html=True))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        STYLE + "<div class='box'><p>Ciao {{ name }}</p></div><p><a href='{{ url }}'>x</a></p>",
+        STYLE + "<table>{% for r in rows %}<tr><td>{{ r }}</td><td>{{ name }}</td></tr>"
+        "{% endfor %}</table>",
+        STYLE + "{% if name %}<div class='box'>{% endif %}<p>{{ name }}</p>"
+        "{% if name %}</div>{% endif %}",
+        STYLE + "<p class='{{ cls }}'>{{ name }}</p>",
+        STYLE + "{% set x %}<p>{{ name }}</p>{% endset %}{{ x }}{{ x }}",
+        STYLE + "<p>{{ name|urlize }}</p>",
+        STYLE + "{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{{ m(name) }}<p>{{ name }}</p>",
+    ],
+)
+def test_reused_layouts_inline_like_the_whole_page(source: str) -> None:
+    people = [
+        {"name": "", "url": "https://a.it/1", "rows": [], "cls": "warn"},
+        {"name": "Maria", "url": "https://a.it/2", "rows": [1, 2], "cls": "x"},
+        {"name": "D'Angelo & <Figli>", "url": "https://a.it/?a=1&b=2", "rows": [3], "cls": ""},
+        {"name": "www.example.it", "url": "https://a.it/3", "rows": [1, 2, 3], "cls": "warn"},
+        {"name": "Maria", "url": "https://a.it/2", "rows": [1, 2], "cls": "warn"},
+    ]
+    for _ in range(2):  # the second round comes from the cache
+        for person in people:
+            assert html_lib.unescape(_email(source, person)) == html_lib.unescape(
+                _full(source, person)
+            ), person
+
+
+def test_a_layout_is_inlined_once() -> None:
+    source = STYLE + "<div class='box'><p>Ciao {{ name }}, {{ n|number }}</p></div>"
+    before = len(email_html._LAYOUTS)
+    for n in range(50):
+        html = _email(source, {"name": f"Cliente {n}", "n": n * 1000})
+        assert f'<p style="color: #111111;margin: 0;">Ciao Cliente {n}, ' in html
+    assert len(email_html._LAYOUTS) == before + 1
+    assert list(email_html._LAYOUTS.values())[-1] is not None

@@ -71,7 +71,7 @@ from markupsafe import escape
 
 from unisono.errors import Invalid
 from unisono.studio.data import Money
-from unisono.studio.email_html import inline_css, text_from_html
+from unisono.studio.email_html import inline_css_recorded, text_from_html
 from unisono.studio.sms import sms_info
 from unisono.studio.spec import VARIANT_FIELDS, RenderedVariant, VariantKind
 
@@ -141,6 +141,8 @@ class _Budget:
     zone: tzinfo
     steps: int = 0
     written: int = 0
+    # What was written, in order, as (is an expression's value, text), when asked for.
+    pieces: list[tuple[bool, str]] | None = None
     deadline: float = field(default_factory=lambda: _time.monotonic() + MAX_SECONDS)
 
     def reset(self) -> None:
@@ -601,6 +603,8 @@ class StudioEnvironment(ImmutableSandboxedEnvironment):
         budget.written += len(text)
         if budget.written > MAX_WRITTEN:
             raise _written_too_much()
+        if budget.pieces is not None:
+            budget.pieces.append((False, text))
         return text
 
     @staticmethod
@@ -613,6 +617,8 @@ class StudioEnvironment(ImmutableSandboxedEnvironment):
         budget.written += len(text)
         if budget.written > MAX_WRITTEN:
             raise _written_too_much()
+        if budget.pieces is not None:
+            budget.pieces.append((True, text))
         return text
 
     @staticmethod
@@ -906,7 +912,10 @@ def render_variant(
 
     if kind is VariantKind.EMAIL:
         fields["subject"] = " ".join(text("subject").split())
-        fields["html"] = inline_css(text("html", "html"))
+        budget.pieces = []
+        html = text("html", "html")
+        fields["html"] = inline_css_recorded(html, budget.pieces)
+        budget.pieces = None
         fields["text"] = text("text")
         extra["text_generated"] = not fields["text"].strip()
         if extra["text_generated"]:

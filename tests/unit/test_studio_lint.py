@@ -52,7 +52,10 @@ VARIANT: dict[str, dict[str, Any]] = {
             "first_name": "{{ customer.first_name }}",
             "price": "{{ offer.price|money }}",
         },
-        "buttons": [{"type": "URL", "text": "Scopri", "url": "https://energiachiara.it/"}],
+        "buttons": [
+            {"type": "URL", "text": "Scopri", "url": "https://energiachiara.it/"},
+            {"type": "QUICK_REPLY", "text": "Stop offerte"},
+        ],
         "text": "",
     },
     "push": {"title": "Un'offerta per te", "body": "Solo {{ offer.price|money }}", "deep_link": ""},
@@ -279,6 +282,20 @@ def test_lint_rendered_checks_each_recipient() -> None:
         "encoding": "UCS-2",
         "max": 1,
     }
+
+
+def test_whatsapp_opt_out_is_a_stop_button_or_words() -> None:
+    def codes(buttons: list[dict[str, str]], body: str, text: str = "") -> list[str]:
+        rendered = RenderedVariant(
+            VariantKind.WHATSAPP, "it", {"body": body, "text": text}, {"buttons": buttons}
+        )
+        return [f.code for f in lint_rendered(rendered, Purpose.ADVERTISE)]
+
+    stop = {"type": "QUICK_REPLY", "text": "Stop offerte"}
+    assert codes([stop], "Offerta!") == []
+    assert codes([], "Offerta! Rispondi STOP per non riceverne") == []
+    assert codes([], "Offerta!") == ["no_stop_instruction"]
+    assert codes([stop], "Offerta!", "Ciao") == ["no_stop_instruction"]
 
 
 def test_purpose_other_than_advertising_needs_no_opt_out() -> None:

@@ -306,9 +306,9 @@ def _domain_allowed(host: str, allowlist: Iterable[str]) -> bool:
 
 
 def _link_findings(
-    urls: Iterable[str], allowlist: Sequence[str] | None, where: dict[str, Any]
+    urls: Iterable[str], allowlist: Sequence[str] | None, where: dict[str, Any], seen: set[str]
 ) -> Iterator[LintFinding]:
-    seen: set[str] = set()
+    """Findings on links; ``seen`` spans a variant's fields, so each link is reported once."""
     for url in urls:
         url = url.strip().rstrip(".,;:!?")
         if url in seen or url.startswith(("mailto:", "tel:", "#", "cid:", "data:")):
@@ -340,18 +340,21 @@ def lint_rendered(
     def where(field: str | None) -> dict[str, Any]:
         return {"variant": kind, "locale": locale, "field": field}
 
-    for name, value in fields.items():
+    links: set[str] = set()
+    for name in sorted(fields, key=lambda n: n != "html"):  # HTML first: its links are named
+        value = fields[name]
         if name in ("template_name", "category"):
             continue
         if name == "html":
             facts = _html_facts(value)
-            found.extend(_link_findings(facts.urls, link_allowlist, where(name)))
+            found.extend(_link_findings(facts.urls, link_allowlist, where(name), links))
             found.extend(
                 finding("image_without_alt", src=src or "?", **where(name))
                 for src in facts.images_without_alt
             )
-        elif not (kind is VariantKind.EMAIL and name == "text"):  # the text repeats the HTML
-            found.extend(_link_findings(_URL.findall(value), link_allowlist, where(name)))
+        else:
+            urls = _URL.findall(value)
+            found.extend(_link_findings(urls, link_allowlist, where(name), links))
 
     if kind is VariantKind.EMAIL and advertising:
         anchors = _html_facts(fields.get("html", "")).anchors
@@ -406,8 +409,15 @@ def lint_rendered(
                 )
             )
         found.extend(_button_findings(extra.get("buttons") or [], where("buttons")))
-        if advertising and fields.get("text") and not _STOP.search(text):
-            found.append(finding("no_stop_instruction", **where("text")))
+        if advertising:
+            # Meta's marketing templates carry the opt-out as a quick reply ("Stop offerte")
+            # or in the body; a free-form text needs it in its words.
+            buttons = [b for b in extra.get("buttons") or [] if isinstance(b, Mapping)]
+            stop_button = any("stop" in str(b.get("text", "")).lower() for b in buttons)
+            for name in ("body", "text"):
+                words = fields.get(name, "")
+                if words and not _STOP.search(words) and not (name == "body" and stop_button):
+                    found.append(finding("no_stop_instruction", **where(name)))
 
     if kind is VariantKind.PUSH:
         title, body = fields.get("title", ""), fields.get("body", "")

@@ -24,16 +24,14 @@ fields include a block's ``html``, text fields its ``text``).
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import copy
 import json
 import re
 import threading
 import time as _time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
@@ -143,7 +141,7 @@ class _Budget:
     written: int = 0
     # What was written, in order, as (is an expression's value, text), when asked for.
     pieces: list[tuple[bool, str]] | None = None
-    deadline: float = field(default_factory=lambda: _time.monotonic() + MAX_SECONDS)
+    deadline: float = 0.0  # set by reset(), before each field
 
     def reset(self) -> None:
         """A fresh allowance for the next field."""
@@ -563,8 +561,8 @@ class StudioEnvironment(ImmutableSandboxedEnvironment):
             datetime=self.formats.datetime,
             time=self.formats.time,
         )
-        self._compiled: OrderedDict[tuple[str, str], Template] = OrderedDict()
-        self._lock = threading.Lock()
+        # functools' LRU: in C, thread-safe, and it never caches an exception (syntax errors).
+        self._compiled = lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(self._compile_template)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         # str.format and format_map take field widths (``{:>999999999}``): a memory bomb, and
@@ -578,6 +576,16 @@ class StudioEnvironment(ImmutableSandboxedEnvironment):
 
             return refused
         return None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Template data is JSON: ``invoice.items`` means the data's "items", not dict.items,
+        # and looking the key up first spares an AttributeError on every dotted name.
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     # -- guards called by compiled templates -----------------------------------------------
 
@@ -697,20 +705,11 @@ class StudioEnvironment(ImmutableSandboxedEnvironment):
 
     def compiled(self, source: str, filename: str = "<template>") -> Template:
         """``source`` compiled once (LRU by source text); syntax errors raise."""
-        key = (source, filename)
-        template = self._compiled.get(key)
-        if template is not None:
-            # Evicted meanwhile by another thread: still a good template.
-            with contextlib.suppress(KeyError):
-                self._compiled.move_to_end(key)
-            return template
+        return self._compiled(source, filename)
+
+    def _compile_template(self, source: str, filename: str) -> Template:
         code = self.compile(source, None, filename)
-        template = self.template_class.from_code(self, code, self.make_globals(None), None)
-        with self._lock:
-            self._compiled[key] = template
-            if len(self._compiled) > TEMPLATE_CACHE_SIZE:
-                self._compiled.popitem(last=False)
-        return template
+        return self.template_class.from_code(self, code, self.make_globals(None), None)
 
     def _load_template(
         self,
@@ -838,7 +837,9 @@ def _budget_for(blocks: Mapping[str, Mapping[str, str]] | None, timezone: str | 
         zone = _zone(timezone or DEFAULT_TIMEZONE)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
-    return _Budget(blocks=blocks or {}, zone=zone)
+    budget = _Budget(blocks=blocks or {}, zone=zone)
+    budget.reset()
+    return budget
 
 
 def render_text(

@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     media_dir: str = "./var/media"
     # Run the in-process worker inside each API process (embedded mode).
     embedded_worker: bool = True
+    # Answer targets (SLA) by conversation priority, in minutes: for the first answer and for
+    # each next one after the customer writes again.
+    sla_urgent_minutes: float = Field(default=15, gt=0)
+    sla_high_minutes: float = Field(default=60, gt=0)
+    sla_normal_minutes: float = Field(default=4 * 60, gt=0)
+    sla_low_minutes: float = Field(default=24 * 60, gt=0)
+    # Live console updates: how often an open page's stream looks for changes, how often it
+    # sends a heartbeat, and how long it lives before the browser reconnects.
+    live_poll_seconds: float = Field(default=1.0, gt=0)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    live_lifetime_seconds: float = Field(default=300.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -274,8 +274,8 @@ def test_the_inbox_lists_an_ingested_conversation(console: TestClient, session: 
     assert "42min" in page.text  # waiting time
     assert "Aperta" in page.text
     assert "Normale" in page.text
-    # Newest activity first.
-    assert page.text.index("+39 347 555 0192") < page.text.index("Maria Rossi")
+    # The longest waiting first.
+    assert page.text.index("Maria Rossi") < page.text.index("+39 347 555 0192")
 
 
 def test_the_inbox_filters_by_status_and_pages_with_the_cursor(
@@ -296,24 +296,24 @@ def test_the_inbox_filters_by_status_and_pages_with_the_cursor(
 
     monkeypatch.setattr(routes, "INBOX_PAGE_SIZE", 2)
     first = console.get("/")
-    assert "messaggio 0" in first.text
+    assert "messaggio 2" in first.text
     assert "messaggio 1" in first.text
-    assert "messaggio 2" not in first.text
+    assert "messaggio 0" not in first.text
     assert "risolto" not in first.text
     next_url = re.search(r'href="(/\?status=active&amp;cursor=[^"]+)"', first.text)
     assert next_url, "no link to the next page"
     second = console.get(next_url.group(1).replace("&amp;", "&"))
-    assert "messaggio 2" in second.text
-    assert "messaggio 0" not in second.text
+    assert "messaggio 0" in second.text
+    assert "messaggio 2" not in second.text
     assert 'href="/?status=active"' in second.text  # back to the first page
 
     closed = console.get("/?status=resolved")
     assert "risolto" in closed.text
     assert "messaggio 0" not in closed.text
-    everything = console.get("/?status=all")
+    everything = console.get("/?status=all&sort=recent")
     assert "risolto" in everything.text
     # An unknown status falls back to the open tab rather than failing.
-    assert "messaggio 0" in console.get("/?status=bogus").text
+    assert "messaggio 2" in console.get("/?status=bogus").text
 
 
 def test_a_bad_cursor_is_a_page_not_a_trace(console: TestClient) -> None:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, exists, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from unisono.clock import utcnow
@@ -21,9 +38,10 @@ from unisono.models import (
     Interaction,
     Operator,
     Priority,
+    Role,
     Team,
 )
-from unisono.pagination import Page, clamp_limit, encode_cursor, time_id_cursor
+from unisono.pagination import Page, clamp_limit, decode_cursor, encode_cursor, time_id_cursor
 from unisono.security.actor import Actor
 from unisono.security.audit import record_audit
 
@@ -43,6 +61,29 @@ class ConversationFilter:
     label: str | None = None
     priority: Priority | None = None
     customer_id: uuid.UUID | None = None
+
+
+class ConversationSort(enum.StrEnum):
+    # Most recent activity first.
+    RECENT = "recent"
+    # The customer waiting longest first; then the answered ones, most recent activity first.
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCounts:
+    """How many conversations match a filter, per status and by assignee."""
+
+    # Matching every part of the filter except its statuses.
+    by_status: dict[ConversationStatus, int]
+    # Of the filter's statuses, ignoring its assignee: the actor's own, and nobody's.
+    mine: int
+    unassigned: int
+
+    def total(self, statuses: Iterable[ConversationStatus] = ()) -> int:
+        """Matching conversations in any of ``statuses`` (every status when empty)."""
+        wanted = set(statuses) or set(ConversationStatus)
+        return sum(n for status, n in self.by_status.items() if status in wanted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,40 +124,136 @@ def _resolve_team(session: Session, ref: str) -> Team:
     return team
 
 
-def _filtered(session: Session, actor: Actor, flt: ConversationFilter) -> Select[Any]:
-    query = select(Conversation)
-    if flt.status is not None:
-        query = query.where(Conversation.status == flt.status)
-    if flt.statuses:
-        query = query.where(Conversation.status.in_(flt.statuses))
+def _assignee_condition(actor: Actor, assignee: str | None) -> ColumnElement[bool] | None:
+    if not assignee:
+        return None
+    if assignee == "none":
+        return Conversation.assignee_id.is_(None)
+    if assignee == "me":
+        return Conversation.assignee_id == actor.operator_id
+    assignee_id = parse_uuid(assignee)
+    if assignee_id is None:
+        raise Invalid("assignee is an operator id, 'me' or 'none'")
+    return Conversation.assignee_id == assignee_id
+
+
+def _conditions(
+    session: Session,
+    actor: Actor,
+    flt: ConversationFilter,
+    *,
+    by_status: bool = True,
+    by_assignee: bool = True,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if by_status and flt.status is not None:
+        conditions.append(Conversation.status == flt.status)
+    if by_status and flt.statuses:
+        conditions.append(Conversation.status.in_(flt.statuses))
     if flt.priority is not None:
-        query = query.where(Conversation.priority == flt.priority)
+        conditions.append(Conversation.priority == flt.priority)
     if flt.customer_id is not None:
-        query = query.where(Conversation.customer_id == flt.customer_id)
+        conditions.append(Conversation.customer_id == flt.customer_id)
     if flt.channel:
-        query = query.where(
+        conditions.append(
             exists().where(
                 Interaction.conversation_id == Conversation.id, Interaction.channel == flt.channel
             )
         )
-    if flt.assignee == "none":
-        query = query.where(Conversation.assignee_id.is_(None))
-    elif flt.assignee == "me":
-        query = query.where(Conversation.assignee_id == actor.operator_id)
-    elif flt.assignee:
-        assignee_id = parse_uuid(flt.assignee)
-        if assignee_id is None:
-            raise Invalid("assignee is an operator id, 'me' or 'none'")
-        query = query.where(Conversation.assignee_id == assignee_id)
+    assignee = _assignee_condition(actor, flt.assignee) if by_assignee else None
+    if assignee is not None:
+        conditions.append(assignee)
     if flt.team:
-        query = query.where(Conversation.team_id == _resolve_team(session, flt.team).id)
+        conditions.append(Conversation.team_id == _resolve_team(session, flt.team).id)
     if flt.label:
         # JSON containment differs per database; the quoted label in the serialised list is
         # exact because labels are stored as a JSON array of strings.
-        query = query.where(
+        conditions.append(
             func.lower(cast(Conversation.labels, Text)).contains(f'"{flt.label.lower()}"')
         )
-    return query
+    return conditions
+
+
+def _filtered(session: Session, actor: Actor, flt: ConversationFilter) -> Select[Any]:
+    return select(Conversation).where(*_conditions(session, actor, flt))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def count_conversations(
+    session: Session, actor: Actor, flt: ConversationFilter
+) -> ConversationCounts:
+    """How many conversations match ``flt`` in each status, and how many of those in its
+    statuses are the actor's or nobody's (for tabs and quick filters), in one grouped query."""
+    assignee = _assignee_condition(actor, flt.assignee)
+    mine = (
+        Conversation.assignee_id == actor.operator_id if actor.operator_id is not None else false()
+    )
+    rows = session.execute(
+        select(
+            Conversation.status,
+            _count_if(assignee if assignee is not None else true()),
+            _count_if(mine),
+            _count_if(Conversation.assignee_id.is_(None)),
+        )
+        .where(*_conditions(session, actor, flt, by_status=False, by_assignee=False))
+        .group_by(Conversation.status)
+    ).tuples()
+    wanted = set(ConversationStatus)
+    if flt.statuses:
+        wanted &= set(flt.statuses)
+    if flt.status is not None:
+        wanted &= {flt.status}
+    by_status: dict[ConversationStatus, int] = {}
+    mine_count = unassigned_count = 0
+    for status, matching, own, nobodys in rows:
+        by_status[status] = int(matching)
+        if status in wanted:
+            mine_count += int(own)
+            unassigned_count += int(nobodys)
+    return ConversationCounts(by_status, mine_count, unassigned_count)
+
+
+def _waiting_order(query: Select[Any], cursor: str | None) -> Select[Any]:
+    """``query`` longest wait first, then the answered conversations by recent activity."""
+    answered = Conversation.waiting_since.is_(None)
+    if cursor:
+        kind, waited, activity, ident = decode_cursor(cursor, 4)
+        try:
+            after_activity = tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(
+                datetime.fromisoformat(activity), uuid.UUID(ident)
+            )
+            waited_at = datetime.fromisoformat(waited) if kind == "w" else None
+        except ValueError as exc:
+            raise Invalid("the cursor is not valid; use next_cursor from a previous page") from exc
+        if waited_at is not None:
+            query = query.where(
+                or_(
+                    answered,
+                    Conversation.waiting_since > waited_at,
+                    and_(Conversation.waiting_since == waited_at, after_activity),
+                )
+            )
+        else:
+            query = query.where(answered, after_activity)
+    # ``IS NULL`` first: both databases sort false before true, but not NULLs alike.
+    return query.order_by(
+        answered,
+        Conversation.waiting_since,
+        Conversation.last_activity_at.desc(),
+        Conversation.id.desc(),
+    )
+
+
+def _cursor_after(conversation: Conversation, sort: ConversationSort) -> str:
+    activity, ident = conversation.last_activity_at.isoformat(), str(conversation.id)
+    if sort is ConversationSort.RECENT:
+        return encode_cursor(activity, ident)
+    if conversation.waiting_since is None:
+        return encode_cursor("a", "", activity, ident)
+    return encode_cursor("w", conversation.waiting_since.isoformat(), activity, ident)
 
 
 def list_conversations(
@@ -126,29 +263,24 @@ def list_conversations(
     *,
     cursor: str | None = None,
     limit: int | None = None,
+    sort: ConversationSort = ConversationSort.RECENT,
 ) -> Page[ConversationSummary]:
-    """Conversations matching ``flt``, most recent activity first."""
+    """Conversations matching ``flt`` in the order ``sort`` (most recent activity first)."""
     size = clamp_limit(limit)
     query = _filtered(session, actor, flt)
-    if cursor:
-        at, last_id = time_id_cursor(cursor)
-        query = query.where(
-            tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(at, last_id)
-        )
-    rows = list(
-        session.scalars(
-            query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-                size + 1
+    if sort is ConversationSort.WAITING:
+        query = _waiting_order(query, cursor)
+    else:
+        if cursor:
+            at, last_id = time_id_cursor(cursor)
+            query = query.where(
+                tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(at, last_id)
             )
-        )
-    )
+        query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    rows = list(session.scalars(query.limit(size + 1)))
     page, more = rows[:size], len(rows) > size
     summaries = summarize(session, page)
-    next_cursor = (
-        encode_cursor(page[-1].last_activity_at.isoformat(), str(page[-1].id))
-        if more and page
-        else None
-    )
+    next_cursor = _cursor_after(page[-1], sort) if more and page else None
     record_audit(
         session,
         actor,
@@ -270,6 +402,22 @@ def do_update_conversation(
             details={"fields": changed},
         )
     return changed
+
+
+def filter_choices(session: Session) -> tuple[list[Team], list[Operator]]:
+    """The teams and the active operators who take conversations, by name (for filters)."""
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
+    operators = list(
+        session.scalars(
+            select(Operator)
+            .where(
+                Operator.active.is_(True),
+                Operator.role.in_((Role.AGENT, Role.SUPERVISOR, Role.ADMIN)),
+            )
+            .order_by(Operator.name)
+        )
+    )
+    return teams, operators
 
 
 def conversation_interactions(session: Session, conversation: Conversation) -> list[Interaction]:

@@ -7,7 +7,8 @@ check access and write the audit trail) and hand the result to ``views`` and a t
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -17,19 +18,27 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from unisono.clock import utcnow
 from unisono.customers.access import access_customer
 from unisono.customers.timeline import customer_timeline
-from unisono.errors import Unauthenticated
+from unisono.errors import Invalid, Unauthenticated
+from unisono.inbox.changes import now_ms
 from unisono.inbox.conversations import (
+    ConversationChanges,
     ConversationFilter,
+    ConversationSort,
     access_conversation,
+    count_conversations,
+    do_update_conversation,
+    filter_choices,
     list_conversations,
     summarize,
 )
+from unisono.inbox.sla import sla_policy
 from unisono.models import (
     ACTIVE_STATUSES,
     Conversation,
     ConversationStatus,
     Customer,
     Interaction,
+    Priority,
 )
 from unisono.security.actor import Actor
 from unisono.security.operators import do_login, do_update_preferences, operator_names
@@ -53,6 +62,8 @@ from unisono.web.console.errors import install_error_pages
 from unisono.web.console.i18n import LOCALE_COOKIE, supported_locale
 from unisono.web.console.pages import AnyPage, Page, SignedInPage, harden
 from unisono.web.console.views import (
+    CHANNELS,
+    channel_view,
     conversation_url,
     conversation_view,
     customer_url,
@@ -198,38 +209,155 @@ def set_locale(
 # --- the inbox ------------------------------------------------------------------------------
 
 
+INBOX_SORTS = {"waiting": ConversationSort.WAITING, "recent": ConversationSort.RECENT}
+INBOX_DEFAULT_SORT = "waiting"
+# Channel kinds to filter by (internal notes are not a channel customers write on).
+INBOX_CHANNELS = tuple(kind for kind in CHANNELS if kind != "internal")
+InboxValue = Annotated[str, Query(max_length=64)]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxQuery:
+    """The inbox's filters as the URL holds them (empty: any), so a view can be shared."""
+
+    status: str = "active"
+    channel: str = ""
+    team: str = ""
+    assignee: str = ""
+    label: str = ""
+    priority: str = ""
+    sort: str = INBOX_DEFAULT_SORT
+
+    @property
+    def filtered(self) -> bool:
+        return any((self.channel, self.team, self.assignee, self.label, self.priority))
+
+    def url(self, cursor: str | None = None, **changes: str) -> str:
+        """This view's URL with ``changes`` (defaults and empty values left out)."""
+        values = {**asdict(self), **changes}
+        params = {"status": values.pop("status")}
+        if cursor:
+            params["cursor"] = cursor
+        if values["sort"] == INBOX_DEFAULT_SORT:
+            del values["sort"]
+        params.update((key, value) for key, value in values.items() if value)
+        return "/?" + urlencode(params)
+
+    def conversation_filter(self) -> ConversationFilter:
+        if self.channel and self.channel not in INBOX_CHANNELS:
+            raise Invalid(f"no channel '{self.channel}'")
+        try:
+            priority = Priority(self.priority) if self.priority else None
+        except ValueError as exc:
+            raise Invalid(f"no priority '{self.priority}'") from exc
+        return ConversationFilter(
+            statuses=INBOX_TABS[self.status],
+            channel=self.channel or None,
+            team=self.team or None,
+            assignee=self.assignee or None,
+            label=self.label or None,
+            priority=priority,
+        )
+
+
 @router.get("/")
 def inbox(
     session: SessionDep,
     actor: ConsoleActor,
     page: SignedInPage,
     status: Annotated[str, Query(max_length=20)] = "active",
+    channel: InboxValue = "",
+    team: InboxValue = "",
+    assignee: InboxValue = "",
+    label: InboxValue = "",
+    priority: InboxValue = "",
+    sort: InboxValue = INBOX_DEFAULT_SORT,
     cursor: Cursor = None,
+    fragment: InboxValue = "",
 ) -> Response:
-    """Conversations of one status (open by default), most recent activity first."""
-    tab = status if status in INBOX_TABS else "active"
-    result = list_conversations(
-        session,
-        actor,
-        ConversationFilter(statuses=INBOX_TABS[tab]),
-        cursor=cursor,
-        limit=INBOX_PAGE_SIZE,
+    """Conversations filtered by status, channel, team, assignee, label and priority, the
+    longest waiting first (or the most recent activity); ``fragment=list``: the list alone,
+    which the page fetches again when something changes."""
+    query = InboxQuery(
+        status=status if status in INBOX_TABS else "active",
+        channel=channel.strip(),
+        team=team.strip(),
+        assignee=assignee.strip(),
+        label=label.strip(),
+        priority=priority.strip(),
+        sort=sort if sort in INBOX_SORTS else INBOX_DEFAULT_SORT,
     )
-    now = utcnow()
-    rows = [inbox_row(summary, page.l10n, now) for summary in result.items]
+    flt = query.conversation_filter()
+    result = list_conversations(
+        session, actor, flt, cursor=cursor, limit=INBOX_PAGE_SIZE, sort=INBOX_SORTS[query.sort]
+    )
+    counts = count_conversations(session, actor, flt)
+    assignees = operator_names(
+        session, {s.conversation.assignee_id for s in result.items if s.conversation.assignee_id}
+    )
+    now, policy, l10n = utcnow(), sla_policy(), page.l10n
+    rows = [
+        inbox_row(
+            summary,
+            l10n,
+            now,
+            sla=policy.status(summary.conversation, now),
+            assignee=assignees.get(summary.conversation.assignee_id)
+            if summary.conversation.assignee_id
+            else None,
+        )
+        for summary in result.items
+    ]
+    context: dict[str, Any] = {
+        "query": query,
+        "tab": query.status,
+        "rows": rows,
+        "tabs": [
+            (code, query.url(status=code), counts.total(statuses))
+            for code, statuses in INBOX_TABS.items()
+        ],
+        "mine": (query.url(assignee="" if query.assignee == "me" else "me"), counts.mine),
+        "unassigned": (
+            query.url(assignee="" if query.assignee == "none" else "none"),
+            counts.unassigned,
+        ),
+        "clear_url": InboxQuery(status=query.status, sort=query.sort).url(),
+        "first_url": query.url() if cursor else None,
+        "next_url": query.url(cursor=result.next_cursor) if result.next_cursor else None,
+    }
+    if fragment == "list":
+        return page.render("console/_inbox_list.html", **context)
+    teams, operators = filter_choices(session)
     return page.render(
         "console/inbox.html",
         nav="inbox",
-        tabs=[(code, "/?" + urlencode({"status": code})) for code in INBOX_TABS],
-        tab=tab,
-        rows=rows,
-        first_url="/?" + urlencode({"status": tab}) if cursor else None,
-        next_url=(
-            "/?" + urlencode({"status": tab, "cursor": result.next_cursor})
-            if result.next_cursor
-            else None
-        ),
+        **context,
+        channel_choices=[channel_view(kind, l10n) for kind in INBOX_CHANNELS],
+        team_choices=[(t.slug, t.name) for t in teams],
+        operator_choices=[(str(op.id), op.name) for op in operators],
+        fragment_url=query.url(cursor=cursor, fragment="list"),
+        live_since=now_ms(),
     )
+
+
+@router.post("/inbox/resolve")
+def inbox_resolve(
+    request: Request,
+    session: SessionDep,
+    actor: ConsoleActor,
+    _csrf: CsrfChecked,
+    conversation_id: Annotated[uuid.UUID, Form(alias="conversation")],
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    """Resolve a conversation from the inbox (the ``e`` shortcut): back to the list, or
+    ``204`` for a script, which takes the row out itself."""
+    conversation = access_conversation(session, actor, conversation_id)
+    do_update_conversation(
+        session, actor, conversation, ConversationChanges(status=ConversationStatus.RESOLVED)
+    )
+    if request.headers.get("HX-Request") == "true":
+        return harden(Response(status_code=204))
+    return _redirect(safe_next(next_path))
 
 
 # --- a conversation and its customer --------------------------------------------------------
@@ -305,6 +433,9 @@ def _customer_page(
             if timeline.next_cursor
             else None
         ),
+        **conversation_routes.workspace(
+            session, actor, page, customer, conversation, timeline.items
+        ),
     )
 
 
@@ -320,6 +451,3 @@ def install_console(app: FastAPI) -> None:
     ):
         app.include_router(area.router)
     install_error_pages(app)
-        **conversation_routes.workspace(
-            session, actor, page, customer, conversation, timeline.items
-        ),

@@ -16,6 +16,7 @@ from typing import Any
 import phonenumbers
 
 from unisono.inbox.conversations import ConversationSummary
+from unisono.inbox.sla import SlaState, SlaStatus
 from unisono.models import Conversation, Customer, Interaction
 from unisono.web.console.i18n import N_, Localizer, Moment
 
@@ -89,13 +90,13 @@ IDENTITY_KINDS = {
     "contract": N_("Contract"),
 }
 LANGUAGES = {"it": N_("Italian"), "en": N_("English")}
-ROLES = {
 VISIT_STATUSES = {
     "scheduled": N_("Scheduled"),
     "done": N_("Done"),
     "cancelled": N_("Cancelled"),
     "no_show": N_("Customer absent"),
 }
+ROLES = {
     "agent": N_("Agent"),
     "supervisor": N_("Supervisor"),
     "designer": N_("Designer"),
@@ -111,9 +112,9 @@ class FactKind(enum.Enum):
     KWH = "kwh"
     FLAG = "flag"
     NAMES = "names"
-
     VISIT_STATUS = "visit_status"
     TIME = "time"
+
 
 @dataclass(frozen=True, slots=True)
 class FactRule:
@@ -140,9 +141,9 @@ FACT_RULES = (
         ),
     ),
     FactRule(N_("Wait"), (("wait_seconds", FactKind.SECONDS), ("wait_minutes", FactKind.MINUTES))),
-    FactRule(N_("Outcome"), _text("outcome")),
     FactRule(N_("Visit"), (("visit_status", FactKind.VISIT_STATUS),)),
     FactRule(N_("Scheduled for"), (("scheduled_for", FactKind.TIME),)),
+    FactRule(N_("Outcome"), _text("outcome")),
     FactRule(N_("Reason"), _text("reason")),
     FactRule(N_("Meter reading"), (("meter_reading_kwh", FactKind.KWH),)),
     FactRule(N_("Handled by"), _text("agent", "staff")),
@@ -157,8 +158,8 @@ FACT_RULES = (
     FactRule(N_("Account"), _text("username")),
     FactRule(N_("Public post"), (("public", FactKind.FLAG),)),
     FactRule(N_("Attachments"), (("attachments", FactKind.NAMES),)),
-)
     FactRule(N_("Notes"), _text("notes")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +177,43 @@ class Label:
     label: str
 
 
+# How an answer target (SLA) reads: its state, the time left or overdue, which clock runs.
+SLA_STATES = {
+    "ok": N_("On time"),
+    "due_soon": N_("Due soon"),
+    "breached": N_("Overdue"),
+}
+SLA_LEFT = N_("%(time)s left")
+SLA_OVERDUE = N_("%(time)s overdue")
+SLA_CLOCKS = {
+    "first_response": N_("First answer due %(time)s"),
+    "next_response": N_("Next answer due %(time)s"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlaBadge:
+    state: Label
+    text: str
+    title: str
+
+
+def sla_badge(status: SlaStatus | None, l10n: Localizer) -> SlaBadge | None:
+    """An answer target as a badge: ``Overdue · 1h 5min overdue``, due time in the title."""
+    if status is None:
+        return None
+    if status.state is SlaState.BREACHED:
+        text = l10n.gettext(SLA_OVERDUE) % {"time": l10n.elapsed(-status.remaining)}
+    else:
+        text = l10n.gettext(SLA_LEFT) % {"time": l10n.elapsed(status.remaining)}
+    clock = SLA_CLOCKS[status.clock.value]
+    return SlaBadge(
+        state=_label(status.state.value, SLA_STATES, l10n),
+        text=text,
+        title=l10n.gettext(clock) % {"time": l10n.date_and_time(status.due_at)},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class InboxRow:
     url: str
@@ -189,6 +227,9 @@ class InboxRow:
     status: Label
     priority: Label
     last_activity: Moment
+    id: str = ""
+    sla: SlaBadge | None = None
+    assignee: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +347,14 @@ def customer_url(customer_id: uuid.UUID) -> str:
     return f"/customers/{customer_id}"
 
 
-def inbox_row(summary: ConversationSummary, l10n: Localizer, now: datetime) -> InboxRow:
+def inbox_row(
+    summary: ConversationSummary,
+    l10n: Localizer,
+    now: datetime,
+    *,
+    sla: SlaStatus | None = None,
+    assignee: str | None = None,
+) -> InboxRow:
     conversation, last = summary.conversation, summary.last_interaction
     waited = now - conversation.waiting_since if conversation.waiting_since else None
     return InboxRow(
@@ -321,6 +369,9 @@ def inbox_row(summary: ConversationSummary, l10n: Localizer, now: datetime) -> I
         status=_label(conversation.status.value, STATUSES, l10n),
         priority=_label(conversation.priority.value, PRIORITIES, l10n),
         last_activity=l10n.moment(conversation.last_activity_at, now),
+        id=str(conversation.id),
+        sla=sla_badge(sla, l10n),
+        assignee=assignee,
     )
 
 
@@ -398,6 +449,16 @@ def _fact_value(value: Any, kind: FactKind, l10n: Localizer) -> str | None:
             for item in value
         ]
         return ", ".join(name for name in names if name) or None
+    if kind is FactKind.VISIT_STATUS:
+        return l10n.gettext(VISIT_STATUSES[value]) if value in VISIT_STATUSES else None
+    if kind is FactKind.TIME:
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            return None
+        return l10n.date_and_time(moment)
     if kind is FactKind.TEXT:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None
@@ -449,16 +510,6 @@ def timeline_days(
             current = day
         delivery = interaction.delivery_status
         days[-1].items.append(
-    if kind is FactKind.VISIT_STATUS:
-        return l10n.gettext(VISIT_STATUSES[value]) if value in VISIT_STATUSES else None
-    if kind is FactKind.TIME:
-        try:
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            return None
-        return l10n.date_and_time(moment)
             TimelineItem(
                 id=str(interaction.id),
                 channel=channel_view(interaction.channel, l10n),

@@ -492,3 +492,11 @@ def test_a_layout_is_inlined_once() -> None:
         assert f'<p style="color: #111111;margin: 0;">Ciao Cliente {n}, ' in html
     assert len(email_html._LAYOUTS) == before + 1
     assert list(email_html._LAYOUTS.values())[-1] is not None
+
+
+def test_dotted_names_read_the_data_first() -> None:
+    data = {"invoice": {"items": [{"kwh": 3}], "keys": "k"}, "m": Money(Decimal("2"), "EUR")}
+    source = (
+        "{% for i in invoice.items %}{{ i.kwh }}{% endfor %} {{ invoice.keys }} {{ m.currency }}"
+    )
+    assert render_text(source, data, "it", html=False) == "3 k EUR"

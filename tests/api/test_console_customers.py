@@ -455,3 +455,140 @@ def test_the_customer_page_is_audited_and_stays_fast_on_queries(
     assert console.get(f"/customers/{cid}").status_code == 200
     actions = set(rows(select(AuditEvent.action).where(AuditEvent.operator_id == agent.id)))
     assert {"customer.read", "consent.read"} <= actions
+
+
+# --- the outcome of a scheduled visit -------------------------------------------------------------
+
+
+def schedule_home_visit(console: TestClient, url: str, reason: str, days: int = 2) -> None:
+    when = (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT10:00")
+    response = post(
+        console,
+        url,
+        f"{url}/home-visits",
+        scheduled_for=when,
+        address="Via Indipendenza 12, Bologna",
+        reason=reason,
+    )
+    assert response.status_code == 303
+
+
+def test_the_outcome_of_a_home_visit_from_its_timeline_item(
+    console: TestClient, session: Session, rows: Any, agent: Operator
+) -> None:
+    cid = customer_with(session, "Maria Rossi", "333 123 4567", vulnerable=True)
+    url = f"/customers/{cid}"
+    schedule_home_visit(console, url, "lettura del contatore")
+    (visit,) = rows(select(Interaction).where(Interaction.channel == "home_visit"))
+    action = f"/visits/{visit.id}/outcome"
+    page = console.get(url).text
+    item = page[page.index(f'id="i-{visit.id}"') :]
+    assert f'action="{action}"' in item[: item.index("</li>")]
+    assert "Registra l&#39;esito" in page or "Registra l'esito" in page
+
+    done = post(
+        console,
+        url,
+        action,
+        status="done",
+        outcome="Lettura stimata, consumo reale inferiore",
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"{url}#i-{visit.id}"
+    (visit,) = rows(select(Interaction).where(Interaction.id == visit.id))
+    assert visit.meta["visit_status"] == "done"
+    assert visit.meta["outcome"] == "Lettura stimata, consumo reale inferiore"
+    assert len(visit.meta["visit_history"]) == 2
+    assert visit.meta["visit_history"][-1]["operator_id"] == str(agent.id)
+    assert visit.text.startswith("Visita a domicilio effettuata")
+    audited = rows(select(AuditEvent.action).where(AuditEvent.entity_id == str(visit.id)))
+    assert "visit.updated" in audited
+
+    page = console.get(url).text
+    assert action not in page  # a closed visit offers no outcome form
+    assert "Lettura stimata, consumo reale inferiore" in page
+    assert "Effettuata" in page
+
+
+def test_the_outcome_of_a_visit_from_the_list_of_visits_due(
+    console: TestClient, session: Session, rows: Any
+) -> None:
+    cid = customer_with(session, "Maria Rossi", "333 123 4567")
+    url = f"/customers/{cid}"
+    schedule_home_visit(console, url, "lettura del contatore", days=1)
+    schedule_home_visit(console, url, "sostituzione contatore", days=3)
+    first, second = sorted(
+        rows(select(Interaction).where(Interaction.channel == "home_visit")),
+        key=lambda i: i.meta["scheduled_for"],
+    )
+    listed = "/visits?kind=home_visit&when=week"
+    page = console.get(listed).text
+    assert page.count('class="visit-row"') == 2
+    assert f'action="/visits/{first.id}/outcome"' in page
+    assert 'value="/visits?kind=home_visit&amp;when=week"' in page
+
+    missed = post(console, listed, f"/visits/{first.id}/outcome", status="no_show")
+    assert missed.status_code == 303
+    assert missed.headers["location"] == listed
+    cancelled = post(
+        console, listed, f"/visits/{second.id}/outcome", status="cancelled", outcome="rinviata"
+    )
+    assert cancelled.status_code == 303
+    by_id = {i.id: i for i in rows(select(Interaction).where(Interaction.channel == "home_visit"))}
+    assert by_id[first.id].meta["visit_status"] == "no_show"
+    assert by_id[second.id].meta["visit_status"] == "cancelled"
+    assert by_id[second.id].meta["outcome"] == "rinviata"
+    assert "Nessuna visita da fare." in console.get(listed).text
+
+    # Anywhere else is not a place to go back to.
+    schedule_home_visit(console, url, "verifica")
+    (third,) = [
+        i
+        for i in rows(select(Interaction).where(Interaction.channel == "home_visit"))
+        if i.meta["visit_status"] == "scheduled"
+    ]
+    token = csrf_of(console.get(listed).text)
+    away = console.post(
+        f"/visits/{third.id}/outcome",
+        data={"csrf_token": token, "status": "done", "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert away.headers["location"] == "/visits"
+
+
+def test_a_refused_outcome_shows_the_form_again_and_changes_nothing(
+    console: TestClient, session: Session, rows: Any
+) -> None:
+    cid = customer_with(session, "Maria Rossi", "333 123 4567")
+    url = f"/customers/{cid}"
+    schedule_home_visit(console, url, "lettura del contatore")
+    (visit,) = rows(select(Interaction).where(Interaction.channel == "home_visit"))
+    action = f"/visits/{visit.id}/outcome"
+
+    no_status = post(console, url, action, outcome="scritto ma non scelto")
+    assert no_status.status_code == 422
+    text = html.unescape(no_status.text)
+    assert "L'esito della visita non è stato registrato." in text
+    assert "scritto ma non scelto" in text  # what the operator typed is kept
+    assert f'value="{url}"' in text  # and where to go back
+
+    when = utcnow().strftime("%Y-%m-%dT%H:%M")
+    cancelled_at = post(console, url, action, status="cancelled", occurred_at=when)
+    assert cancelled_at.status_code == 422
+    future = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    later = post(console, url, action, status="done", occurred_at=future)
+    assert later.status_code == 422
+    (unchanged,) = rows(select(Interaction).where(Interaction.id == visit.id))
+    assert unchanged.meta["visit_status"] == "scheduled"
+    assert len(unchanged.meta["visit_history"]) == 1
+
+    assert post(console, url, action, status="done").status_code == 303
+    closed = post(console, url, action, status="cancelled")
+    assert closed.status_code == 409
+    assert "L'esito della visita non è stato registrato." in html.unescape(closed.text)
+    unknown = post(console, url, f"/visits/{uuid.uuid4()}/outcome", status="done")
+    assert unknown.status_code == 404
+    not_a_visit = rows(select(Interaction).where(Interaction.channel == "whatsapp"))[0]
+    assert post(console, url, f"/visits/{not_a_visit.id}/outcome", status="done").status_code == 404
+    no_token = console.post(action, data={"status": "done"})
+    assert no_token.status_code == 403

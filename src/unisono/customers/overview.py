@@ -12,10 +12,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from unisono.models import ACTIVE_STATUSES, Conversation, CustomerMerge, Interaction
+from unisono.models import ACTIVE_STATUSES, ChannelKind, Conversation, CustomerMerge, Interaction
+
+VISIT_CHANNELS = (ChannelKind.BRANCH_VISIT.value, ChannelKind.HOME_VISIT.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,27 @@ def undoable_merges(
             select(CustomerMerge)
             .where(CustomerMerge.survivor_id == survivor_id, CustomerMerge.undone_at.is_(None))
             .order_by(CustomerMerge.created_at.desc(), CustomerMerge.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def scheduled_visits(session: Session, customer_id: uuid.UUID, limit: int = 50) -> list[uuid.UUID]:
+    """The ids of the customer's visits still waiting for their outcome (status ``scheduled``).
+
+    One query for the whole timeline, so each of its visits knows whether to offer the outcome
+    form; the list of visits due (``inbox.offline.list_visits``) reads the same status.
+    """
+    status = type_coerce(Interaction.meta["visit_status"].as_string(), String)
+    return list(
+        session.scalars(
+            select(Interaction.id)
+            .where(
+                Interaction.customer_id == customer_id,
+                Interaction.channel.in_(VISIT_CHANNELS),
+                status == "scheduled",
+            )
+            .order_by(Interaction.occurred_at.desc())
             .limit(limit)
         )
     )

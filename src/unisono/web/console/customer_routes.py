@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -29,23 +30,31 @@ from unisono.customers.consents import (
     current_consents,
     do_record_consent,
 )
-from unisono.customers.overview import customer_figures, last_activity, undoable_merges
+from unisono.customers.overview import (
+    customer_figures,
+    last_activity,
+    scheduled_visits,
+    undoable_merges,
+)
 from unisono.customers.profile import do_update_profile, profile_history
 from unisono.customers.search import search_customers
-from unisono.errors import Conflict, Invalid, UnisonoError
+from unisono.errors import Conflict, Invalid, NotFound, UnisonoError
 from unisono.identity.merge import do_merge_customers, do_undo_merge
 from unisono.identity.normalize import normalize_handle
 from unisono.identity.resolve import do_add_identity, do_remove_identity, do_verify_identity
 from unisono.inbox.call_notes import CallNote, do_record_call_note
 from unisono.inbox.offline import (
     Visit,
+    VisitChanges,
     VisitFilter,
     VisitKind,
     VisitStatus,
+    access_visit,
     do_record_visit,
+    do_update_visit,
     list_visits,
 )
-from unisono.models import Customer, CustomerMerge, Direction
+from unisono.models import Customer, CustomerMerge, Direction, Interaction
 from unisono.security.actor import Actor
 from unisono.security.operators import operator_names
 from unisono.web.console.auth import ConsoleActor, CsrfChecked
@@ -58,6 +67,7 @@ from unisono.web.console.customer_views import (
     ledger_rows,
     merge_row,
     side,
+    visit_action,
     visit_rows,
 )
 from unisono.web.console.i18n import N_
@@ -72,6 +82,8 @@ HISTORY_PAGE_SIZE = 50
 VISITS_LIMIT = 200
 # Where a panel form may send the browser back to: the two pages that show the panel.
 BACK_PATH = re.compile(r"/(customers|conversations)/[0-9a-fA-F-]{36}")
+# ...and where a visit's outcome form may: those pages, or the list of visits due as filtered.
+VISITS_BACK = re.compile(r"/visits(\?(kind|when)=\w{1,20}(&(kind|when)=\w{1,20})?)?")
 FORM_ID = "profile-card"
 
 Cursor = Annotated[str | None, Query(max_length=500)]
@@ -89,6 +101,7 @@ FAILED: dict[str, str] = {
     "branch": N_("The branch visit was not recorded."),
     "call": N_("The call note was not recorded."),
     "home": N_("The home visit was not scheduled."),
+    "outcome": N_("The outcome of the visit was not recorded."),
 }
 TAKEN = N_(
     "This contact belongs to another customer. Compare the two and merge them "
@@ -173,6 +186,11 @@ def customer_panel(
     )
     panel.error = error
     panel.values = values or {}
+    if customer.merged_into_id is None:
+        panel.open_visits = {
+            str(visit_id): visit_action(visit_id, back, customer_name(customer))
+            for visit_id in scheduled_visits(session, customer.id)
+        }
     query = page.request.query_params
     merged = _notice_merge(session, customer, query.get("merged"))
     if merged is not None and merged.undone_at is None and merged.survivor_id == customer.id:
@@ -746,6 +764,7 @@ def visits_page(
     """Scheduled visits, vulnerable customers first, then the earliest due."""
     chosen_kind = kind if kind in ("home_visit", "branch_visit", "all") else "home_visit"
     window = when if when in VISIT_WINDOWS else "all"
+    visits_url = "/visits?" + urlencode({"kind": chosen_kind, "when": window})
     now = utcnow()
     ahead = VISIT_WINDOWS[window]
     found = list_visits(
@@ -763,5 +782,80 @@ def visits_page(
         nav="customers",
         kind=chosen_kind,
         when=window,
-        rows=visit_rows(found, page.l10n, now),
+        rows=visit_rows(found, page.l10n, now, back=visits_url),
+    )
+
+
+OUTCOMES = (VisitStatus.DONE, VisitStatus.CANCELLED, VisitStatus.NO_SHOW)
+
+
+@router.post("/visits/{visit_id}/outcome")
+def record_visit_outcome(
+    visit_id: uuid.UUID,
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    _csrf: CsrfChecked,
+    status: Annotated[str, Form(max_length=20)] = "",
+    outcome: Annotated[str, Form(max_length=5_000)] = "",
+    occurred_at: Annotated[str, Form(max_length=40)] = "",
+    next_path: Back = "",
+) -> Response:
+    """How a scheduled visit went: done, cancelled or the customer absent, with its outcome.
+
+    Back to the page the form was on (the customer's timeline, at the visit, or the list of
+    visits due); a refused outcome shows the form again on a page of its own.
+    """
+    on_timeline = bool(BACK_PATH.fullmatch(next_path or ""))
+    back = next_path if on_timeline or VISITS_BACK.fullmatch(next_path or "") else "/visits"
+    try:
+        if status not in OUTCOMES:
+            raise Invalid("status is done, cancelled or no_show", reason="visit_status_missing")
+        changes = VisitChanges(
+            status=VisitStatus(status),
+            outcome=outcome or None,
+            occurred_at=_local_moment(occurred_at, page),
+        )
+        visit = do_update_visit(session, actor, visit_id, changes)
+    except NotFound:
+        raise
+    except UnisonoError as exc:
+        session.rollback()
+        return _visit_outcome_page(
+            session,
+            actor,
+            page,
+            visit_id,
+            back=back,
+            values={"status": status, "outcome": outcome, "occurred_at": occurred_at},
+            error=_error("outcome", exc, page).message,
+            status_code=exc.status if exc.status < 500 else 400,
+        )
+    return _redirect(f"{back}#i-{visit.id}" if on_timeline else back)
+
+
+def _visit_outcome_page(
+    session: Session,
+    actor: Actor,
+    page: Page,
+    visit_id: uuid.UUID,
+    *,
+    back: str,
+    values: dict[str, str],
+    error: str,
+    status_code: int,
+) -> Response:
+    """The outcome form alone, as the operator filled it, with the reason it was refused."""
+    visit: Interaction = access_visit(session, actor, visit_id)
+    customer = session.get_one(Customer, visit.customer_id)
+    action = visit_action(visit.id, back, customer_name(customer))
+    return page.render(
+        "console/visit_outcome.html",
+        status_code=status_code,
+        nav="customers",
+        customer_name=customer_name(customer),
+        customer_url=customer_url(customer.id),
+        summary=visit.text,
+        error=error,
+        v=replace(action, open=True, **values),
     )

@@ -153,6 +153,27 @@ class FormError:
     merge_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class VisitAction:
+    """The outcome form of a scheduled visit, on the timeline or in the list of visits due."""
+
+    id: str
+    url: str
+    back: str
+    # What the visit is about, for screen readers: several forms share one page.
+    label: str
+    status: str = ""
+    outcome: str = ""
+    occurred_at: str = ""
+    open: bool = False
+
+
+def visit_action(interaction_id: uuid.UUID, back: str, label: str) -> VisitAction:
+    return VisitAction(
+        id=str(interaction_id), url=f"/visits/{interaction_id}/outcome", back=back, label=label
+    )
+
+
 @dataclass(slots=True)
 class Panel:
     """Everything the 360 card needs beyond ``views.ProfileView``."""
@@ -183,6 +204,8 @@ class Panel:
     values: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
     notice_merge: MergeRow | None = None
+    # Scheduled visits on the timeline, by interaction id: their outcome form.
+    open_visits: dict[str, VisitAction] = field(default_factory=dict)
 
 
 def _kind_label(kind: str, l10n: Localizer) -> str:
@@ -498,6 +521,7 @@ def ledger_rows(
 
 @dataclass(frozen=True, slots=True)
 class VisitRow:
+    action: VisitAction
     kind: ChannelView
     due: Moment | None
     overdue: bool
@@ -510,7 +534,7 @@ class VisitRow:
 
 
 def visit_rows(
-    found: Sequence[tuple[Interaction, Customer]], l10n: Localizer, now: datetime
+    found: Sequence[tuple[Interaction, Customer]], l10n: Localizer, now: datetime, *, back: str
 ) -> list[VisitRow]:
     rows = []
     for interaction, customer in found:
@@ -523,6 +547,7 @@ def visit_rows(
         place = meta.get("address") if interaction.channel == "home_visit" else meta.get("branch")
         rows.append(
             VisitRow(
+                action=visit_action(interaction.id, back, customer_name(customer)),
                 kind=channel_view(interaction.channel, l10n),
                 due=l10n.moment(due_at, now) if due_at and due_at.tzinfo else None,
                 overdue=bool(due_at and due_at.tzinfo and due_at < now),

@@ -28,7 +28,7 @@ class Version:
     variants: dict[str, dict[str, dict[str, Any]]]
 
 
-SCHEMA = [
+SCHEMA: list[dict[str, Any]] = [
     {"name": "customer.first_name", "type": "str", "sample": "Maria"},
     {"name": "offer.price", "type": "money", "sample": {"amount": "9.90", "currency": "EUR"}},
     {"name": "offer.url", "type": "url", "sample": "https://energiachiara.it/o/1"},
@@ -339,7 +339,7 @@ def test_every_message_is_in_both_catalogs() -> None:
             entry = catalog.get(msgid)
             assert entry is not None, (locale, msgid)
             assert entry.string, (locale, msgid)
-            assert set(_placeholders(entry.string)) == set(_placeholders(msgid)), msgid
+            assert set(_placeholders(str(entry.string))) == set(_placeholders(msgid)), msgid
 
 
 def _placeholders(text: str) -> list[str]:

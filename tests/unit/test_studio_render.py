@@ -470,7 +470,7 @@ def _full(html: str, data: dict[str, Any]) -> str:
     ],
 )
 def test_reused_layouts_inline_like_the_whole_page(source: str) -> None:
-    people = [
+    people: list[dict[str, Any]] = [
         {"name": "", "url": "https://a.it/1", "rows": [], "cls": "warn"},
         {"name": "Maria", "url": "https://a.it/2", "rows": [1, 2], "cls": "x"},
         {"name": "D'Angelo & <Figli>", "url": "https://a.it/?a=1&b=2", "rows": [3], "cls": ""},

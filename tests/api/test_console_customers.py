@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from tests.api.test_console import csrf_of, ingest, login
@@ -455,6 +455,54 @@ def test_the_customer_page_is_audited_and_stays_fast_on_queries(
     assert console.get(f"/customers/{cid}").status_code == 200
     actions = set(rows(select(AuditEvent.action).where(AuditEvent.operator_id == agent.id)))
     assert {"customer.read", "consent.read"} <= actions
+
+
+def count_statements(engine: Engine, console: TestClient, url: str) -> int:
+    statements: list[str] = []
+
+    def note(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert console.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def test_the_pages_cost_the_same_queries_for_more_rows(
+    console: TestClient, session: Session, engine: Engine
+) -> None:
+    """No query per row: more customers, contacts, messages and visits, the same statements."""
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            first = ingest(session, "sms", f"+39 333 44{n}{i:04d}", "ciao", utcnow(), name="Rossi")
+            ingest(session, "email", f"rossi{n}{i}@example.it", "ciao", utcnow(), kind="email")
+            customer = access_customer(session, SYSTEM, first.customer_id)
+            do_update_profile(session, SYSTEM, customer, {"segments": [f"s{i}"]})
+            session.commit()
+
+    maria = customer_with(session, "Maria Rossi", "333 123 4567")
+    other = customer_with(session, "M. Rossi", "351 999 8888")
+    urls = [
+        f"/customers/{maria}",
+        "/customers?q=rossi",
+        f"/customers/{maria}/merge?q=rossi",
+        f"/customers/{maria}/merge?other={other}",
+        "/visits",
+    ]
+    grow(2)
+    for i in range(2):
+        schedule_home_visit(console, f"/customers/{maria}", f"visita {i}")
+    before = [count_statements(engine, console, url) for url in urls]
+    grow(6)
+    for i in range(4):
+        schedule_home_visit(console, f"/customers/{maria}", f"altra visita {i}")
+        ingest(session, "whatsapp", "333 123 4567", f"messaggio {i}", utcnow())
+    after = [count_statements(engine, console, url) for url in urls]
+    assert after == before
 
 
 # --- the outcome of a scheduled visit -------------------------------------------------------------

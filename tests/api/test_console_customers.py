@@ -355,7 +355,9 @@ def test_merge_from_the_panel_and_undo(console: TestClient, session: Session, ro
         follow_redirects=False,
     )
     assert again.status_code == 409
-    assert "L'unione non è stata annullata." in html.unescape(again.text)
+    assert "L'unione non è stata annullata. Questa unione è già stata annullata." in html.unescape(
+        again.text
+    )
     itself = console.post(
         f"{url}/merge", data={"csrf_token": token, "other_id": str(maria)}, follow_redirects=False
     )
@@ -640,3 +642,63 @@ def test_a_refused_outcome_shows_the_form_again_and_changes_nothing(
     assert post(console, url, f"/visits/{not_a_visit.id}/outcome", status="done").status_code == 404
     no_token = console.post(action, data={"status": "done"})
     assert no_token.status_code == 403
+
+
+# --- error messages -------------------------------------------------------------------------------
+
+
+def test_known_reasons_are_translated_and_unknown_ones_keep_the_service_words(
+    console: TestClient, session: Session
+) -> None:
+    maria = customer_with(session, "Maria Rossi", "333 123 4567")
+    url = f"/customers/{maria}"
+
+    def refused(action: str, **data: Any) -> str:
+        response = post(console, url, action, **data)
+        assert 400 <= response.status_code < 500, response.status_code
+        return html.unescape(response.text)
+
+    phone = refused(f"{url}/identities", kind="phone", value="12")
+    assert "Il contatto non è stato aggiunto. Questo non è un numero di telefono." in phone
+    assert "is not a phone number" not in phone
+    email = refused(f"{url}/identities", kind="email", value="non-una-mail")
+    assert "Questo non è un indirizzo email." in email
+    gone = refused(f"{url}/identities/{uuid.uuid4()}/remove")
+    assert "Il contatto non è stato modificato. Non esiste più: ricarica la pagina." in gone
+    purpose = refused(f"{url}/consents", purpose="spam", channel="sms", granted="yes")
+    assert "La scelta non è stata registrata. Scegli una finalità dall'elenco." in purpose
+    assert "is not a purpose" not in purpose
+    channel = refused(f"{url}/consents", purpose="advertise", channel="piccione", granted="no")
+    assert "Scegli un canale dall'elenco." in channel
+    branch = refused(f"{url}/branch-visits", branch="", reason="bolletta")
+    assert "Inserisci lo sportello, per esempio Milano Centrale." in branch
+    future = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    later = refused(f"{url}/branch-visits", branch="Bologna", reason="x", occurred_at=future)
+    assert "Quel momento è nel futuro" in later
+    far = (utcnow() + timedelta(days=3 * 365)).strftime("%Y-%m-%dT10:00")
+    ahead = refused(f"{url}/home-visits", scheduled_for=far, address="Via Roma 1", reason="x")
+    assert "La data è a più di due anni da oggi: controlla l'anno." in ahead
+    no_address = refused(f"{url}/home-visits", scheduled_for=future, reason="contatore")
+    assert "Inserisci l'indirizzo: il profilo non ne ha uno." in no_address
+    note = refused(f"{url}/call-notes", text="  ")
+    assert "La nota della telefonata non è stata registrata. Scrivi che cosa è stato detto." in note
+    itself = refused(f"{url}/merge", other_id=str(maria))
+    assert "I clienti non sono stati uniti. Un cliente non può essere unito a sé stesso." in itself
+
+    schedule_home_visit(console, url, "lettura")
+    assert post(console, url, f"{url}/profile", display_name="Maria Rossi").status_code == 303
+    page = console.get(url).text
+    match = re.search(r'action="(/visits/[0-9a-f-]{36}/outcome)"', page)
+    assert match
+    when = utcnow().strftime("%Y-%m-%dT%H:%M")
+    cancelled = refused(match.group(1), status="cancelled", occurred_at=when)
+    assert "Una visita annullata non è avvenuta: lascia vuota l'ora." in cancelled
+    missing = refused(match.group(1))
+    assert "Scegli com'è andata la visita." in missing
+    assert post(console, url, match.group(1), status="done").status_code == 303
+    closed = refused(match.group(1), status="no_show")
+    assert "La visita è già chiusa: registra invece una nuova visita." in closed
+
+    # A reason without a translation: the sentence, then the service's own (English) words.
+    language = refused(f"{url}/profile", display_name="Maria", language="zz-!!")
+    assert "Il profilo non è stato salvato. 'zz-!!' is not a language code" in language

@@ -39,7 +39,7 @@ def do_merge_customers(
 ) -> CustomerMerge:
     """Merge ``other_id`` into ``survivor_id``; returns the merge record (undo with its id)."""
     if survivor_id == other_id:
-        raise Invalid("a customer cannot be merged with itself")
+        raise Invalid("a customer cannot be merged with itself", reason="same_customer")
     # Lock in id order so two opposite merges cannot deadlock.
     first, second = sorted([survivor_id, other_id])
     locked = {
@@ -124,7 +124,7 @@ def do_undo_merge(session: Session, actor: Actor, merge_id: uuid.UUID) -> Custom
     if merge is None:
         raise NotFound(f"no merge {merge_id}")
     if merge.undone_at is not None:
-        raise Conflict("this merge was undone already")
+        raise Conflict("this merge was undone already", reason="already_undone")
     first, second = sorted([merge.survivor_id, merge.merged_id])
     locked = {
         cid: access_customer(session, actor, cid, action="customer.unmerge", lock=True)
@@ -134,7 +134,8 @@ def do_undo_merge(session: Session, actor: Actor, merge_id: uuid.UUID) -> Custom
     if survivor.merged_into_id is not None:
         raise Conflict(
             f"customer {survivor.id} was itself merged into {survivor.merged_into_id} later; "
-            "undo that merge first"
+            "undo that merge first",
+            reason="merged_later",
         )
 
     conversations = _uuids(merge.moved.get("conversations", []))

@@ -48,13 +48,13 @@ def normalize_phone(raw: str, region: str = "IT") -> str:
     """``raw`` as an E.164 number; national numbers are read in ``region``."""
     text = raw.strip()
     if not text or len(text) > 64:
-        raise Invalid(f"'{raw[:64]}' is not a phone number")
+        raise Invalid(f"'{raw[:64]}' is not a phone number", reason="bad_phone")
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise Invalid(f"'{text}' is not a phone number: {exc}") from exc
+        raise Invalid(f"'{text}' is not a phone number: {exc}", reason="bad_phone") from exc
     if not phonenumbers.is_possible_number(number):
-        raise Invalid(f"'{text}' is not a possible phone number")
+        raise Invalid(f"'{text}' is not a possible phone number", reason="bad_phone")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -62,11 +62,11 @@ def normalize_email(raw: str) -> str:
     """``raw`` trimmed and lower-cased, with its domain in IDNA (ASCII) form."""
     text = raw.strip()
     if len(text) > MAX_VALUE_LENGTH:
-        raise Invalid("email address is too long")
+        raise Invalid("email address is too long", reason="bad_email")
     try:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise Invalid(f"'{text}' is not an email address: {exc}") from exc
+        raise Invalid(f"'{text}' is not an email address: {exc}", reason="bad_email") from exc
     return f"{info.local_part.lower()}@{info.ascii_domain.lower()}"
 
 

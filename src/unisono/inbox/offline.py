@@ -95,7 +95,7 @@ def _utc(value: datetime, name: str) -> datetime:
 def _past(value: datetime, name: str, now: datetime) -> datetime:
     value = _utc(value, name)
     if value > now + MAX_FUTURE_SKEW:
-        raise Invalid(f"{name} is in the future")
+        raise Invalid(f"{name} is in the future", reason="in_the_future")
     return value
 
 
@@ -351,21 +351,31 @@ def check_visit(visit: Visit, customer: Customer, now: datetime) -> Visit:
     }
     reason = fields.pop("reason")
     if not reason:
-        raise Invalid("a visit needs its reason")
+        raise Invalid("a visit needs its reason", reason="reason_missing")
     if kind == VisitKind.BRANCH and not fields["branch"]:
-        raise Invalid("a branch visit needs its branch, e.g. 'Milano Centrale'")
+        raise Invalid(
+            "a branch visit needs its branch, e.g. 'Milano Centrale'", reason="branch_missing"
+        )
     if kind == VisitKind.HOME:
         fields["address"] = fields["address"] or _default_address(customer)
         if not fields["address"]:
-            raise Invalid("a home visit needs an address (the customer's profile has none)")
+            raise Invalid(
+                "a home visit needs an address (the customer's profile has none)",
+                reason="address_missing",
+            )
     scheduled_for = _utc(visit.scheduled_for, "scheduled_for") if visit.scheduled_for else None
     if scheduled_for is not None and scheduled_for > now + MAX_SCHEDULE_AHEAD:
-        raise Invalid("scheduled_for is more than two years ahead; check the year")
+        raise Invalid(
+            "scheduled_for is more than two years ahead; check the year", reason="too_far_ahead"
+        )
     if status == VisitStatus.SCHEDULED and scheduled_for is None:
         raise Invalid("a scheduled visit needs scheduled_for")
     occurred_at = _past(visit.occurred_at, "occurred_at", now) if visit.occurred_at else None
     if occurred_at is not None and status not in HAPPENED:
-        raise Invalid("occurred_at is when a visit took place: give it with done or no_show")
+        raise Invalid(
+            "occurred_at is when a visit took place: give it with done or no_show",
+            reason="not_happened",
+        )
     if status in HAPPENED and occurred_at is None:
         # A missed appointment was missed at its time; a visit recorded as done, just now.
         due = scheduled_for if status == VisitStatus.NO_SHOW else None
@@ -553,6 +563,7 @@ def do_update_visit(
         raise Conflict(
             f"the visit is {before.status.value} already; record a new visit instead",
             visit_status=before.status.value,
+            reason="visit_closed",
         )
     moved_on = status != before.status
     updated = replace(

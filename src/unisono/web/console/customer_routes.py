@@ -108,7 +108,33 @@ TAKEN = N_(
     "if they are the same person."
 )
 MERGED_AWAY = N_("This profile was merged into another one: make changes there.")
-BAD_DATE = N_("Enter a date and time, for example 05/03/2026 10:30.")
+# What went wrong, by the reason a service gives (an error's ``reason``, else its ``code``), in
+# the operator's language. Any other reason follows the form's sentence in the service's words.
+REASONS: dict[str, str] = {
+    "not_found": N_("It no longer exists: reload the page."),
+    "bad_date": N_("Enter a date and time, for example 05/03/2026 10:30."),
+    "in_the_future": N_("That moment is in the future: record it once it has happened."),
+    "bad_phone": N_("This is not a phone number."),
+    "bad_email": N_("This is not an email address."),
+    "unknown_purpose": N_("Choose a purpose from the list."),
+    "unknown_channel": N_("Choose a channel from the list."),
+    "bad_note": N_("The note is too long."),
+    "choice_missing": N_("Choose whether the customer agrees or refuses."),
+    "same_customer": N_("A customer cannot be merged with itself."),
+    "already_undone": N_("This merge was undone already."),
+    "merged_later": N_("This profile was merged into another one since: undo that merge first."),
+    "text_missing": N_("Write what was said."),
+    "bad_minutes": N_("The duration is a whole number of minutes."),
+    "bad_duration": N_("The duration is too long: check the minutes."),
+    "reason_missing": N_("Enter the reason of the visit."),
+    "branch_missing": N_("Enter the branch, for example Milano Centrale."),
+    "address_missing": N_("Enter the address: the profile has none."),
+    "date_missing": N_("Enter the day and time of the visit."),
+    "too_far_ahead": N_("The date is more than two years ahead: check the year."),
+    "visit_status_missing": N_("Choose how the visit went."),
+    "not_happened": N_("A cancelled visit did not take place: leave its time empty."),
+    "visit_closed": N_("The visit is closed already: record a new visit instead."),
+}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -129,13 +155,26 @@ def _redirect(target: str) -> RedirectResponse:
     return response
 
 
+def reason_text(exc: UnisonoError, page: Page) -> str:
+    """Why ``exc`` happened: translated when its reason is known, else the service's words."""
+    reason = exc.extra.get("reason")
+    for code in (reason if isinstance(reason, str) else None, exc.code):
+        if code in REASONS:
+            return page.gettext(REASONS[code])
+    return exc.detail
+
+
 def _error(form: str, exc: UnisonoError, page: Page) -> FormError:
-    """The error a form shows: our sentence, then the service's reason (in its words)."""
+    """The error a form shows: our sentence, then the reason (see ``reason_text``)."""
     if isinstance(exc, Conflict) and "other_customer_id" in exc.extra:
         return FormError(form, page.gettext(TAKEN), f"?other={exc.extra['other_customer_id']}")
     if isinstance(exc, Conflict) and "merged_into_id" in exc.extra:
         return FormError(form, page.gettext(MERGED_AWAY))
-    return FormError(form, f"{page.gettext(FAILED[form])} {exc.detail}")
+    return FormError(form, _failed_sentence(form, exc, page))
+
+
+def _failed_sentence(form: str, exc: UnisonoError, page: Page) -> str:
+    return f"{page.gettext(FAILED[form])} {reason_text(exc, page)}"
 
 
 def _local_moment(value: str, page: Page) -> datetime | None:
@@ -146,7 +185,7 @@ def _local_moment(value: str, page: Page) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise Invalid(page.gettext(BAD_DATE)) from exc
+        raise Invalid(f"'{value[:40]}' is not a date and time", reason="bad_date") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=page.l10n.tz)
     return moment
@@ -475,7 +514,7 @@ def record_consent(
     values = {"purpose": purpose, "channel": channel, "note": note}
     try:
         if granted not in ("yes", "no"):
-            raise Invalid(page.gettext("Choose whether the customer agrees or refuses."))
+            raise Invalid("granted is yes or no", reason="choice_missing")
         choice = ConsentChoice(purpose, channel, granted == "yes", "console", note)
         do_record_consent(session, actor, customer_id, choice)
     except UnisonoError as exc:
@@ -583,7 +622,7 @@ def merge(
         record = do_merge_customers(session, actor, customer_id, other_id)
     except UnisonoError as exc:
         session.rollback()
-        message = f"{page.gettext(FAILED['merge'])} {exc.detail}"
+        message = _failed_sentence("merge", exc, page)
         status_code = exc.status if exc.status < 500 else 400
         return _merge_page(
             session,
@@ -691,7 +730,7 @@ def schedule_home_visit(
     try:
         when = _local_moment(scheduled_for, page)
         if when is None:
-            raise Invalid(page.gettext("Enter the day and time of the visit."))
+            raise Invalid("scheduled_for is missing", reason="date_missing")
         visit = Visit(
             kind=VisitKind.HOME,
             status=VisitStatus.SCHEDULED,
@@ -736,7 +775,7 @@ def record_call_note(
             raise Invalid("direction is inbound or outbound")
         minutes = duration_minutes.strip()
         if minutes and not minutes.isdigit():
-            raise Invalid(page.gettext("The duration is a whole number of minutes."))
+            raise Invalid("duration_minutes is a whole number", reason="bad_minutes")
         note = CallNote(
             text=text,
             direction=Direction(direction),

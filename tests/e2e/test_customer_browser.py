@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -133,3 +134,30 @@ def test_a_branch_visit_recorded_from_the_form_is_on_the_timeline(
     expect(visit).to_contain_text("Anna Bruni")
     # The newest item of the timeline: the visit took place just now.
     expect(page.locator(".customer__main .tl").first).to_contain_text("Sportello Milano Centrale")
+
+
+def test_a_home_visit_scheduled_then_its_outcome_from_the_timeline(
+    page: Page, base_url: str, sample: Sample
+) -> None:
+    sign_in(page, base_url)
+    expect(page).to_have_url(base_url + "/")
+    page.goto(f"{base_url}/customers/{sample.customers['Giorgio Ferrari']}")
+    form = page.locator("#home-visit")
+    form.get_by_text("Programma una visita a domicilio").click()
+    in_two_days = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT10:00")
+    form.get_by_label("Giorno e ora").fill(in_two_days)
+    form.get_by_label("Indirizzo").fill("Via Padova 8, Milano")
+    form.get_by_label("Motivo").fill("Allaccio del gas")
+    form.get_by_role("button", name="Programma visita").click()
+
+    visit = page.locator(".customer__main .tl", has_text="Via Padova 8, Milano").first
+    expect(visit).to_contain_text("Programmata")
+    outcome = visit.locator(".visit-outcome")
+    outcome.get_by_text("Registra l'esito").click()
+    outcome.get_by_label("Effettuata").check()
+    outcome.get_by_label("Esito").fill("Gas allacciato, contatore sigillato")
+    outcome.get_by_role("button", name="Salva l'esito").click()
+
+    done = page.locator(".customer__main .tl", has_text="Gas allacciato, contatore sigillato")
+    expect(done).to_contain_text("Visita a domicilio effettuata")
+    expect(done.locator(".visit-outcome")).to_have_count(0)

@@ -188,7 +188,7 @@ def test_the_page_shows_the_figures_with_links_into_the_inbox(
     assert f'href="/conversations/{floor["old"]}">+39 340 000 0001</a>' in breaching
     assert f'href="/conversations/{floor["urgent"]}">+39 333 111 1111</a>' in breaching
     assert breaching.index("+39 340 000 0001") < breaching.index("+39 333 111 1111")
-    assert "in ritardo di 1g<" in breaching
+    assert "In ritardo di 1g<" in breaching
     assert "Giulia Marchetti" in breaching
     # Who handles what.
     handling = page[page.index('id="queues-operators"') :]

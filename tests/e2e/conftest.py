@@ -59,7 +59,9 @@ def base_url(backend: str, engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+def page(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    # After base_url: the page (and the live stream it holds open) closes before the server
+    # stops, which would otherwise wait for the stream.
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="it-IT")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -152,7 +152,8 @@ def supervisor_view(overview: QueueOverview, l10n: Localizer) -> SupervisorView:
             _queue_row(
                 queue,
                 team.name if team else l10n.gettext(NO_TEAM),
-                _inbox_url(team=team.slug) if team else _inbox_url(),
+                # The inbox filters by a team, not by the lack of one.
+                _inbox_url(team=team.slug) if team else "",
                 now,
                 l10n,
                 None,

@@ -51,7 +51,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -322,6 +322,45 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by ``pids`` (from /proc; 0 for gone processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # Fields after the command name (which may hold spaces): utime is the 12th, stime 13th.
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process of the machine (other users' load included)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+    return found
+
+
+def cpu_phase(
+    server_pids: Sequence[int], run_load: Callable[[], LoadResult]
+) -> tuple[LoadResult, dict[str, Any]]:
+    """Run a load and report the CPU the HTTP processes (and PostgreSQL) spent per request."""
+    database = postgres_pids()
+    http_before, db_before = cpu_seconds(server_pids), cpu_seconds(database)
+    result = run_load()
+    http = cpu_seconds(server_pids) - http_before
+    db = cpu_seconds(database) - db_before
+    served = max(result.accepted, 1)
+    return result, {
+        "http_cpu_ms_per_request": round(http * 1000 / served, 3),
+        "postgres_cpu_ms_per_request": round(db * 1000 / served, 3),
+    }
+
+
 @dataclass
 class Server:
     base: str
@@ -435,8 +474,12 @@ class LoadResult:
     started_at: float  # wall clock of the first request
     wrapped: bool = False  # the body pool ran out: some bodies were sent twice
 
+    @property
+    def accepted(self) -> int:
+        return sum(v for k, v in self.statuses.items() if k.startswith("2"))
+
     def as_dict(self) -> dict[str, Any]:
-        accepted = sum(v for k, v in self.statuses.items() if k.startswith("2"))
+        accepted = self.accepted
         errors = {k: v for k, v in sorted(self.statuses.items()) if not k.startswith("2")}
         if self.transport_errors:
             errors["transport"] = self.transport_errors
@@ -704,9 +747,11 @@ def run(
     with serve("bench.ceiling_app:create_app", {}, workers) as server:
         python_load(server.base, path, warm or measured[:1], min(concurrency, 8))
         phases["ceiling_load_average_before"] = load_average()
-        ceiling = load(loader, server.base, path, measured, **shape)
+        ceiling, ceiling_cpu = cpu_phase(
+            server.worker_pids, lambda: load(loader, server.base, path, measured, **shape)
+        )
         phases["ceiling_load_average_after"] = load_average()
-    ceiling_stats = ceiling.as_dict()
+    ceiling_stats = {**ceiling.as_dict(), **ceiling_cpu}
     log(f"ceiling: {ceiling_stats['accepted_per_s']}/s")
 
     log(f"unisono: uvicorn --workers {workers}, {queue_worker_count} queue worker(s)")
@@ -719,7 +764,10 @@ def run(
             phases["unisono_load_average_before"] = load_average()
             target = server.worker_pids[0] if server.worker_pids else None
             with profiling(target, profile_seconds, profile):
-                result = load(loader, server.base, path, measured, **shape)
+                result, unisono_cpu = cpu_phase(
+                    server.worker_pids,
+                    lambda: load(loader, server.base, path, measured, **shape),
+                )
             phases["unisono_load_average_after"] = load_average()
             log(f"unisono: {result.as_dict()['accepted_per_s']}/s; waiting for the timeline")
             lag = wait_for_timeline(
@@ -731,7 +779,14 @@ def run(
                 {h.wamid for h in measured},
             )
     phases["end_load_average"] = load_average()
-    unisono_stats = result.as_dict()
+    unisono_stats = {**result.as_dict(), **unisono_cpu}
+    # The same ratio from CPU spent by the HTTP processes per request: less swayed than rates
+    # by whatever else the machine runs (the database's CPU is reported beside it).
+    cpu_ratio = (
+        round(ceiling_cpu["http_cpu_ms_per_request"] / unisono_cpu["http_cpu_ms_per_request"], 3)
+        if unisono_cpu["http_cpu_ms_per_request"]
+        else None
+    )
     ratio = (
         round(unisono_stats["accepted_per_s"] / ceiling_stats["accepted_per_s"], 3)
         if ceiling_stats["accepted_per_s"]
@@ -756,6 +811,7 @@ def run(
         "unisono": unisono_stats,
         "ceiling": ceiling_stats,
         "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
         "lag": lag,
         "targets": TARGETS,
         "met": {

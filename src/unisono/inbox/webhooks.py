@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,7 @@ from unisono.models import (
 from unisono.security.actor import Actor
 
 log = logging.getLogger(__name__)
+WEBHOOK_TABLE = WebhookDelivery.metadata.tables[WebhookDelivery.__tablename__]
 
 # Headers worth keeping with a stored delivery (signatures included, for later inspection).
 KEPT_HEADERS = (
@@ -108,8 +110,35 @@ def webhook_row(
 
 def do_store_webhooks(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert deliveries (rows of ``webhook_row``) in one statement; the caller commits."""
-    if rows:
-        session.execute(insert(WebhookDelivery), rows)
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY: several times cheaper per row than an INSERT's parameters (the intake's cost).
+        _copy_rows(connection.connection.driver_connection, rows)
+    else:
+        # Core, not the ORM's bulk insert: the rows are complete, nothing to track afterwards.
+        session.execute(insert(WEBHOOK_TABLE), rows)
+
+
+_COPY_COLUMNS = tuple(column.name for column in WEBHOOK_TABLE.columns)
+_JSON_COLUMNS = frozenset({"headers", "summary"})
+
+
+def _copy_rows(psycopg_connection: Any, rows: list[dict[str, Any]]) -> None:
+    statement = f"COPY {WEBHOOK_TABLE.name} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    with psycopg_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                tuple(
+                    Jsonb(row.get(name)) if name in _JSON_COLUMNS else _copy_value(row.get(name))
+                    for name in _COPY_COLUMNS
+                )
+            )
+
+
+def _copy_value(value: Any) -> Any:
+    return value.value if isinstance(value, WebhookStatus) else value
 
 
 def stored_request(delivery: WebhookDelivery) -> WebhookRequest:
@@ -217,18 +246,26 @@ def apply_update(
     return True
 
 
-def process_delivery(session: Session, delivery: WebhookDelivery) -> None:
+def process_delivery(
+    session: Session,
+    delivery: WebhookDelivery,
+    connections: dict[uuid.UUID, Connection] | None = None,
+) -> None:
     """Turn a stored delivery into interactions, status updates and updates of interactions.
 
     On failure the delivery is marked ``failed`` with its error (the caller commits), and every
-    partial change of this delivery is rolled back.
+    partial change of this delivery is rolled back. ``connections`` lets a batch connect to
+    each channel once (credentials are decrypted per connection).
     """
     channel = session.get_one(Channel, delivery.channel_id)
     actor = Actor(operator=None, via=f"webhook:{channel.kind}")
     delivery.attempts += 1
     try:
         with session.begin_nested():
-            parsed = connection_for(channel).parse(stored_request(delivery))
+            connection = (connections or {}).get(channel.id) or connection_for(channel)
+            if connections is not None:
+                connections[channel.id] = connection
+            parsed = connection.parse(stored_request(delivery))
             created = 0
             rejected: list[str] = []
             for message in parsed.messages:

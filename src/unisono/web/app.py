@@ -23,6 +23,7 @@ from unisono.web.metrics import router as metrics_router
 from unisono.web.problems import install_problem_handlers
 from unisono.web.webchat import router as webchat_router
 from unisono.web.webhooks import router as webhooks_router
+from unisono.web.webhooks import webhook_route
 
 STATIC = Path(__file__).parent / "static"
 
@@ -61,9 +62,11 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     app.state.connections = ConnectionCache(app.state.sessions)
     app.state.delivery_writer = DeliveryWriter(app.state.sessions)
     install_problem_handlers(app)
+    # Providers' calls first: routes are matched in order, and they are the hot path.
+    app.router.routes.insert(0, webhook_route())
+    app.include_router(webhooks_router)
     app.include_router(api_router)
     app.include_router(canned_api.router, prefix="/api/v1")
-    app.include_router(webhooks_router)
     app.include_router(webchat_router)
     app.include_router(metrics_router)
 

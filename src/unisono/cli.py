@@ -86,6 +86,9 @@ def serve(
             workers=workers,
             log_level="info",
             proxy_headers=True,
+            # The console's live streams stay open for minutes; a restart should not wait on
+            # them (browsers reconnect on their own).
+            timeout_graceful_shutdown=5,
         )
 
 

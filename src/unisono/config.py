@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     live_poll_seconds: float = Field(default=1.0, gt=0)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
     live_lifetime_seconds: float = Field(default=300.0, gt=0)
+    # The most parts an SMS from a template may take per recipient, checked at send time after
+    # personalisation (a long name or one accented letter can add parts or switch to UCS-2).
+    studio_max_sms_segments: int = Field(default=3, ge=1, le=10)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

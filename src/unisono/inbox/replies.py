@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,8 +186,28 @@ def do_reply(
             f"cannot reply on '{channel}'; choose one of {', '.join(sorted(REPLY_CHANNELS))}",
             reason="not_a_reply_channel",
         )
+    return queue_outbound(session, actor, conversation, channel, text)
+
+
+def queue_outbound(
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    channel: str,
+    text: str,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    action: str = "conversation.replied",
+    details: Mapping[str, Any] | None = None,
+) -> Interaction:
+    """Queue an operator's outbound interaction on ``channel`` to the conversation's customer.
+
+    The caller has checked the text, the channel and its service window. ``meta`` is merged
+    over the reply target (threading) and read by the sender (subject, template fields); the
+    audit event is ``action`` with ``details`` beside the channel.
+    """
     recipient = _recipient(session, conversation, channel)
-    meta = reply_target(session, conversation, channel)
+    stored = {**reply_target(session, conversation, channel), **(meta or {})}
     if recipient is None and channel != ChannelKind.LETTER:
         raise Invalid(
             f"the customer has no {CHANNEL_IDENTITY_KIND[channel]} to reach on {channel}",
@@ -202,7 +223,7 @@ def do_reply(
         author=Author.OPERATOR,
         operator_id=actor.operator_id,
         text=text,
-        meta=meta,
+        meta=stored,
         occurred_at=now,
         delivery_status=DeliveryStatus.QUEUED,
     )
@@ -213,11 +234,11 @@ def do_reply(
     record_audit(
         session,
         actor,
-        "conversation.replied",
+        action,
         "interaction",
         interaction.id,
         customer_id=conversation.customer_id,
-        details={"channel": channel},
+        details={"channel": channel, **(details or {})},
     )
     return interaction
 

@@ -105,7 +105,13 @@ def compose(
     mail["Auto-Submitted"] = "no"
     # Quoted-printable keeps accented text readable and 7-bit safe for any relay.
     mail.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    # A studio template brings its own HTML part (CSS inlined); a typed reply gets one made.
+    own_html = message.metadata.get("html")
+    html_part = own_html if isinstance(own_html, str) and own_html.strip() else None
     mail.add_alternative(
-        text_to_html(message.text), subtype="html", charset="utf-8", cte="quoted-printable"
+        html_part or text_to_html(message.text),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
     )
     return mail

@@ -22,14 +22,16 @@ def message_payload(message: OutboundMessage) -> dict[str, Any]:
             "language": {"code": message.template_language or "it"},
         }
         if message.template_parameters:
-            template["components"] = [
-                {
-                    "type": "body",
-                    "parameters": [
-                        {"type": "text", "text": p} for p in message.template_parameters
-                    ],
-                }
+            parameters: list[dict[str, str]] = [
+                {"type": "text", "text": p} for p in message.template_parameters
             ]
+            # Templates registered with named parameters ({{first_name}}) need each value's
+            # name; the studio sends the names beside the values, in the same order.
+            names = message.metadata.get("template_parameter_names")
+            if isinstance(names, (list, tuple)) and len(names) == len(parameters):
+                for parameter, name in zip(parameters, names, strict=True):
+                    parameter["parameter_name"] = str(name)
+            template["components"] = [{"type": "body", "parameters": parameters}]
         payload |= {"type": "template", "template": template}
     else:
         payload |= {"type": "text", "text": {"preview_url": False, "body": message.text}}

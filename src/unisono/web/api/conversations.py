@@ -17,6 +17,7 @@ from unisono.inbox.conversations import (
 )
 from unisono.inbox.replies import do_add_note, do_reply
 from unisono.models import ConversationStatus, Priority
+from unisono.studio.operator_use import do_send_template
 from unisono.web.api.schemas import (
     ConversationDetailOut,
     ConversationOut,
@@ -122,10 +123,15 @@ def update(
 def reply(
     conversation_id: uuid.UUID, body: MessageCreate, session: SessionDep, actor: ApiActor
 ) -> InteractionOut:
-    """Queue an operator reply on a channel (default: the customer's last inbound one)."""
+    """Queue an operator reply on a channel (default: the customer's last inbound one): the
+    ``text``, or the approved version of ``template_id`` rendered for the customer."""
     conversation = access_conversation(session, actor, conversation_id)
+    if body.template_id is not None:
+        return InteractionOut.of(
+            do_send_template(session, actor, conversation, body.template_id, body.channel)
+        )
     return InteractionOut.of(
-        do_reply(session, actor, conversation, body.text, channel=body.channel)
+        do_reply(session, actor, conversation, body.text or "", channel=body.channel)
     )
 
 

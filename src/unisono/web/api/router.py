@@ -14,6 +14,7 @@ from unisono.web.api import (
     offline,
     search,
     subscriptions,
+    template_sends,
     templates,
 )
 
@@ -29,5 +30,6 @@ for module in (
     offline,
     consents,
     templates,
+    template_sends,
 ):
     api_router.include_router(module.router)

@@ -317,10 +317,21 @@ class ConversationUpdate(StrictIn):
 
 
 class MessageCreate(StrictIn):
-    text: str = Field(min_length=1, max_length=100_000)
+    text: str | None = Field(default=None, min_length=1, max_length=100_000)
+    template_id: uuid.UUID | None = Field(
+        default=None,
+        description="instead of text: send this template's approved version, rendered for the "
+        "customer",
+    )
     channel: str | None = Field(
         default=None, description="default: the channel the customer last wrote on"
     )
+
+    @model_validator(mode="after")
+    def _text_or_template(self) -> MessageCreate:
+        if (self.text is None) == (self.template_id is None):
+            raise ValueError("give either text or template_id")
+        return self
 
 
 class NoteCreate(StrictIn):

@@ -6,9 +6,12 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import sign_in
 from tests.e2e.sample_data import OPERATOR_EMAIL, Sample
+from unisono.models import Operator
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +41,7 @@ def test_an_operator_reads_a_customer_timeline_across_channels(
     row.locator(".c-waiting").click(force=True)
     expect(page).to_have_url(f"{base_url}/conversations/{sample.conversations['Maria Rossi']}")
     expect(page.get_by_role("heading", name="Maria Rossi")).to_be_visible()
-    expect(page.get_by_text("Cliente vulnerabile")).to_be_visible()
+    expect(page.locator(".alert strong", has_text="Cliente vulnerabile")).to_be_visible()
     timeline = page.locator(".customer__main")
     expect(timeline.get_by_text("la bolletta è sbagliata: 412 euro")).to_be_visible()
     expect(timeline.get_by_text("scrivo per mia madre Maria Rossi")).to_be_visible()
@@ -92,4 +95,18 @@ def test_the_inbox_fits_a_tablet(page: Page, base_url: str, sample: Sample) -> N
     assert no_horizontal_scroll(page)
     page.locator("tr.inbox__row", has_text="Maria Rossi").get_by_role("link").click()
     expect(page.get_by_role("heading", name="Cronologia")).to_be_visible()
+    assert no_horizontal_scroll(page)
+
+
+def test_an_administrators_top_bar_fits_a_tablet(
+    page: Page, base_url: str, sample: Sample, session: Session
+) -> None:
+    # Administrators see every section of the navigation: the widest top bar.
+    session.execute(update(Operator).where(Operator.email == OPERATOR_EMAIL).values(role="admin"))
+    session.commit()
+    session.close()
+    page.set_viewport_size({"width": 820, "height": 1180})
+    sign_in(page, base_url)
+    expect(page.get_by_role("link", name="Studio")).to_be_visible()
+    expect(page.get_by_role("link", name="Supervisione")).to_be_visible()
     assert no_horizontal_scroll(page)

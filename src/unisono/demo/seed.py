@@ -53,6 +53,7 @@ from unisono.demo.plan import (
 )
 from unisono.demo.routine import plan_routine
 from unisono.demo.stories import plan_stories, scripted_people
+from unisono.demo.templates import seed_templates
 from unisono.errors import Conflict
 from unisono.identity.merge import do_merge_customers
 from unisono.identity.normalize import name_key, normalize_handle
@@ -185,6 +186,7 @@ def seed_demo(engine: Engine, *, seed: int = 7, now: datetime | None = None) -> 
         for event in plan.ordered():
             loader.play(event.at, event.action)
         loader.finish()
+        seed_templates(session, calendar=calendar)
         session.commit()
         return _summary(
             session,

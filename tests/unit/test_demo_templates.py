@@ -4,14 +4,16 @@ templates approved by compliance, with a draft and a version in review, once."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from unisono.demo.templates import (
     COMPLIANCE_EMAIL,
     DESIGNER_EMAIL,
     DOMAIN,
+    LETTER_SENDER,
     NEW_OFFER,
     PAYMENT_REMINDER,
     TEMPLATES,
@@ -43,6 +46,7 @@ from unisono.security.actor import Actor
 from unisono.studio import templates as template_service
 from unisono.studio.data import sample_data
 from unisono.studio.diff import diff_template_versions
+from unisono.studio.letter import Address, render_letter_pdf
 from unisono.studio.lint import blocks_for, lint_version
 from unisono.studio.render import render_variant
 from unisono.studio.spec import Purpose, Severity, VariantKind
@@ -156,6 +160,30 @@ def test_the_offer_lets_the_customer_opt_out_on_every_written_channel() -> None:
         assert "STOP" in whatsapp.fields["text"]
         assert unsubscribe in render(VariantKind.LETTER).fields["html"]
         assert unsubscribe in render(VariantKind.CALL_SCRIPT).fields["text"]
+
+
+def test_every_letter_prints_on_one_a4_page() -> None:
+    recipient = Address(name="Maria Rossi", lines=("Via Saragozza 112", "40135 Bologna BO"))
+    for t in TEMPLATES:
+        data = sample_data(list(t.schema))
+        for locale in t.locales:
+            source = t.variants[VariantKind.LETTER][locale]
+            body = render_variant(
+                VariantKind.LETTER, locale, source, data, blocks_for(BLOCK_SOURCES, locale)
+            ).fields["html"]
+            pdf = render_letter_pdf(
+                body,
+                recipient=recipient,
+                sender=LETTER_SENDER,
+                date=date(2026, 3, 20),
+                reference="FT0004812005",
+                locale=locale,
+            )
+            pages = PdfReader(io.BytesIO(pdf)).pages
+            assert len(pages) == 1, (t.name, locale)
+            text = pages[0].extract_text()
+            assert "Maria Rossi" in text
+            assert ("Cordiali saluti" if locale == "it" else "Kind regards") in text
 
 
 # --- the seed, through the studio's services ------------------------------------------------

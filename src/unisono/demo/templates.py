@@ -46,6 +46,7 @@ from unisono.security.actor import Actor
 from unisono.security.operators import do_create_operator
 from unisono.studio import blocks as block_service
 from unisono.studio import templates as template_service
+from unisono.studio.letter_layout import LetterSender
 from unisono.studio.spec import Purpose, VariantKind
 
 DESIGNER_EMAIL = "irene.vitale@energiachiara.it"
@@ -56,6 +57,20 @@ LOCALES = ("it", "en")
 KINDS = tuple(kind.value for kind in VariantKind)
 
 Variants = dict[str, dict[str, dict[str, Any]]]
+
+# The page frame of the demo's letters: the same company data as the legal_notice block.
+LETTER_SENDER = LetterSender(
+    name="Energia Chiara S.p.A.",
+    address_lines=("Via Fabio Filzi 27", "20124 Milano"),
+    vat_number="08745320153",
+    legal_text=(
+        "Energia Chiara S.p.A. – Sede legale: Via Fabio Filzi 27, 20124 Milano – Capitale sociale "
+        "€ 50.000.000 i.v. – Registro delle Imprese di Milano Monza Brianza Lodi, C.F. e P.IVA "
+        "08745320153 – REA MI-2045871"
+    ),
+    place="Milano",
+    contact_lines=("Numero verde 800 123 456", "www.energiachiara.it"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2639,6 +2654,7 @@ __all__ = [
     "COMPLIANCE_EMAIL",
     "DESIGNER_EMAIL",
     "DOMAIN",
+    "LETTER_SENDER",
     "TEMPLATES",
     "BlockDef",
     "Revision",

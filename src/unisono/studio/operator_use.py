@@ -21,6 +21,7 @@ in-app ``subject`` (the title); for WhatsApp outside the 24-hour window a templa
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,8 +93,21 @@ class MessageContent:
         return bool(self.meta.get("template_name"))
 
 
-def message_content(rendered: RenderedVariant, *, whatsapp_template: bool) -> MessageContent:
-    """``rendered`` as an outbound message (see the module for the metadata per kind)."""
+_META_PARAMETER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+def body_order(parameters: Mapping[str, str], body_source: str) -> list[str]:
+    """The parameter names in the order the template's body uses them (Meta's positional
+    order; stored JSON objects do not keep theirs on PostgreSQL), unused ones last."""
+    used = list(dict.fromkeys(m.group(1) for m in _META_PARAMETER.finditer(body_source)))
+    return [n for n in used if n in parameters] + sorted(n for n in parameters if n not in used)
+
+
+def message_content(
+    rendered: RenderedVariant, *, whatsapp_template: bool, body_source: str = ""
+) -> MessageContent:
+    """``rendered`` as an outbound message (see the module for the metadata per kind);
+    ``body_source`` is a WhatsApp variant's ``body`` as written, for the parameters' order."""
     fields = rendered.fields
     kind = rendered.kind
     if kind is VariantKind.EMAIL:
@@ -104,13 +118,14 @@ def message_content(rendered: RenderedVariant, *, whatsapp_template: bool) -> Me
         if not whatsapp_template:
             return MessageContent(fields.get("text", ""))
         parameters: Mapping[str, str] = rendered.extra.get("parameters") or {}
+        names = body_order(parameters, body_source)
         return MessageContent(
             fields.get("body", ""),
             {
                 "template_name": fields.get("template_name", ""),
                 "template_language": rendered.locale,
-                "template_parameters": list(parameters.values()),
-                "template_parameter_names": list(parameters),
+                "template_parameters": [parameters[n] for n in names],
+                "template_parameter_names": names,
                 "template_category": fields.get("category", ""),
             },
         )
@@ -230,7 +245,9 @@ def _prepare(
         )
     )
     as_template = kind is VariantKind.WHATSAPP and not (window_open and rendered.fields["text"])
-    content = message_content(rendered, whatsapp_template=as_template)
+    content = message_content(
+        rendered, whatsapp_template=as_template, body_source=str(sources.get("body") or "")
+    )
     blocked: str | None = None
     problem: str | None = None
     errors = [f for f in findings if f.severity is Severity.ERROR]

@@ -10,8 +10,10 @@ WhatsApp template message (a test number has no open 24-hour window), an in-app 
 A test send is no customer's interaction, so it is never on a timeline: the recipient must be
 a handle no customer has (the operator's own mailbox or phone, a test user of the app), and
 there is no queued row for the worker to pick up. The adapter is therefore called here, during
-the request, and the outcome (the provider's message id or its error) is recorded in the
-template's history (``test_sent``) and the audit trail. Letters and call scripts are not sent:
+the request, between two commits as the sender does (the checks and the audit of the
+customer read are committed first, so no transaction is open while the provider answers), and
+the outcome (the provider's message id or its error) is recorded in the template's history
+(``test_sent``) and the audit trail. Letters and call scripts are not sent:
 a letter's PDF comes from the preview.
 """
 
@@ -117,6 +119,9 @@ def do_test_send(
     letter or call script, a bad or customer-owned recipient, no active channel of the kind,
     or a variant that does not render (the error says where). A provider's refusal is not an
     error of the request: the receipt says ``failed`` and why, and the history records it.
+
+    Commits ``session`` before calling the provider: the caller holds nothing uncommitted it
+    would want rolled back (a request's session, which commits on success anyway).
     """
     require_role(actor, TEST_SENDERS, "send test messages")
     template = version.template
@@ -141,10 +146,12 @@ def do_test_send(
     if rendered is None:
         assert problem is not None
         raise Invalid(f"the variant does not render: {problem.message}", reason="render_error")
+    sources = ((version.variants or {}).get(variant.value) or {}).get(loc) or {}
     content = message_content(
         rendered,
         whatsapp_template=variant is VariantKind.WHATSAPP
         and bool(rendered.fields.get("template_name")),
+        body_source=str(sources.get("body") or ""),
     )
     if not content.text.strip():
         raise Invalid("the variant renders empty: there is nothing to send", reason="empty")
@@ -158,12 +165,19 @@ def do_test_send(
         subject=meta.get("subject"),
         metadata=meta,
     )
+    try:
+        connection = connection_for(channel)
+    except Exception as exc:  # noqa: BLE001 - a broken channel config is the operator's news
+        raise Invalid(f"the {channel_kind} channel cannot be used: {exc}") from None
+    # Like the sender's claim, call and record: what was read and audited so far is committed,
+    # so no transaction (on SQLite, no write lock) is open while the provider answers.
+    session.commit()
     external_id = error = None
     try:
-        external_id = connection_for(channel).send(message).external_id
+        external_id = connection.send(message).external_id
     except ChannelError as exc:
         error = exc.detail
-    except Exception as exc:  # noqa: BLE001 - a broken adapter or channel config fails the try
+    except Exception as exc:  # noqa: BLE001 - a broken adapter fails the try, not the request
         error = f"the channel cannot send: {exc}"
     status = "sent" if external_id is not None else "failed"
     workflow.record_step(

@@ -292,3 +292,23 @@ def block_history(
 ) -> Page[workflow.HistoryEntry]:
     get_block(session, block_id)
     return workflow.history(session, block_id, cursor=cursor, limit=limit)
+
+
+def summarize_blocks(
+    session: Session, block_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, VersionStatus, int | None]]:
+    """Per block: its newest version's number and status and its approved number, one query."""
+    rows = session.execute(
+        select(
+            ContentBlockVersion.block_id, ContentBlockVersion.number, ContentBlockVersion.status
+        ).where(ContentBlockVersion.block_id.in_(block_ids))
+    ).all()
+    result: dict[uuid.UUID, tuple[int, VersionStatus, int | None]] = {}
+    for block_id, number, status in rows:
+        latest, latest_status, approved = result.get(block_id, (0, status, None))
+        if number > latest:
+            latest, latest_status = number, status
+        if status is VersionStatus.APPROVED:
+            approved = number
+        result[block_id] = (latest, latest_status, approved)
+    return result

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     # The most parts an SMS from a template may take per recipient, checked at send time after
     # personalisation (a long name or one accented letter can add parts or switch to UCS-2).
     studio_max_sms_segments: int = Field(default=3, ge=1, le=10)
+    # The domains templates may link to (a JSON list, e.g. ["energiachiara.it"]); links
+    # elsewhere are lint errors. Empty: any https link.
+    studio_link_domains: list[str] = Field(default_factory=list)
+
+    @property
+    def link_allowlist(self) -> list[str] | None:
+        """``studio_link_domains`` as the linter takes it (None when every domain is allowed)."""
+        return self.studio_link_domains or None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -327,6 +327,24 @@ def test_links_in_html_attributes_and_text() -> None:
     assert lint_rendered(rendered, Purpose.INFORM, link_allowlist=None)[0].code == "insecure_link"
 
 
+def test_whatsapp_url_buttons_are_links_like_any_other() -> None:
+    def found(url: str) -> list[tuple[str, str | int | None]]:
+        button = {"type": "URL", "text": "Paga ora", "url": url}
+        rendered = RenderedVariant(
+            VariantKind.WHATSAPP, "it", {"body": "La bolletta è pronta"}, {"buttons": [button]}
+        )
+        findings = lint_rendered(rendered, Purpose.INFORM, link_allowlist=["energiachiara.it"])
+        return [(f.code, f.params.get("url")) for f in findings]
+
+    assert found("https://www.energiachiara.it/paga") == []
+    assert found("http://www.energiachiara.it/paga") == [
+        ("insecure_link", "http://www.energiachiara.it/paga")
+    ]
+    assert found("https://paga-subito.example.com/x") == [
+        ("unknown_link_domain", "https://paga-subito.example.com/x")
+    ]
+
+
 def test_every_message_is_in_both_catalogs() -> None:
     from babel.messages.pofile import read_po
 

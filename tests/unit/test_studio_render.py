@@ -500,3 +500,24 @@ def test_dotted_names_read_the_data_first() -> None:
         "{% for i in invoice.items %}{{ i.kwh }}{% endfor %} {{ invoice.keys }} {{ m.currency }}"
     )
     assert render_text(source, data, "it", html=False) == "3 k EUR"
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 4, 7, 23, 30, tzinfo=UTC), "8 aprile 2026"),  # already the 8th in Rome
+        ("2026-04-07T23:30:00Z", "8 aprile 2026"),
+        ("2026-04-07T21:30:00+00:00", "7 aprile 2026"),
+        ("2026-04-07", "7 aprile 2026"),
+        (date(2026, 4, 7), "7 aprile 2026"),
+    ],
+)
+def test_a_moment_is_dated_in_the_customers_zone(moment: object, day: str) -> None:
+    data = {"at": moment}
+    assert render_text("{{ at|date('long') }}", data, "it", html=False) == day
+    # The same moment in New York is still the 7th.
+    if day == "8 aprile 2026":
+        text = render_text(
+            "{{ at|date('long') }}", data, "it", html=False, timezone="America/New_York"
+        )
+        assert text == "7 aprile 2026"

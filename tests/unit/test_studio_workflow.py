@@ -143,3 +143,28 @@ def test_the_rules_as_service_calls(session: Session, actor_of: Callable[[Role],
     assert audit.entity_id == str(tid)
     assert audit.details == {"version": 1, "comment": "va bene"}
     assert audit.operator_id == compliance.operator_id
+
+
+def test_links_outside_the_companys_domains_block_review(
+    session: Session,
+    actor_of: Callable[[Role], Actor],
+    settings_override: Callable[..., None],
+) -> None:
+    designer = actor_of(Role.DESIGNER)
+    settings_override(studio_link_domains=["energiachiara.it"])
+    elsewhere = {"sms": {"it": {"text": "Paga su https://paga-subito.example.com/x"}}}
+    version = templates.do_create_template(
+        session,
+        designer,
+        name="Link altrove",
+        purpose="service",
+        variant_kinds=["sms"],
+        locales=["it"],
+        variants=elsewhere,
+    )
+    with pytest.raises(Invalid) as refused:
+        templates.do_submit_version(session, designer, version.template_id, 1)
+    assert "unknown_link_domain" in str(refused.value.extra)
+    ours = {"sms": {"it": {"text": "Paga su https://www.energiachiara.it/paga"}}}
+    templates.do_edit_version(session, designer, version.template_id, 1, variants=ours)
+    templates.do_submit_version(session, designer, version.template_id, 1)

@@ -409,6 +409,13 @@ def lint_rendered(
                 )
             )
         found.extend(_button_findings(extra.get("buttons") or [], where("buttons")))
+        # A URL button is a link like any other: https only, and on an allowed domain.
+        button_urls = [
+            str(b["url"])
+            for b in extra.get("buttons") or []
+            if isinstance(b, Mapping) and b.get("url")
+        ]
+        found.extend(_link_findings(button_urls, link_allowlist, where("buttons"), links))
         if advertising:
             # Meta's marketing templates carry the opt-out as a quick reply ("Stop offerte")
             # or in the body; a free-form text needs it in its words.

@@ -241,7 +241,10 @@ def _prepare(
         return Insertable(**base, rendered=None, content=None, blocked=reason, problem=exc.detail)
     findings = tuple(
         lint_rendered(
-            rendered, template.purpose, max_sms_segments=get_settings().studio_max_sms_segments
+            rendered,
+            template.purpose,
+            max_sms_segments=get_settings().studio_max_sms_segments,
+            link_allowlist=get_settings().link_allowlist,
         )
     )
     as_template = kind is VariantKind.WHATSAPP and not (window_open and rendered.fields["text"])

@@ -234,7 +234,12 @@ def render_one(
         )
     except Invalid as exc:  # RenderError, and a bad zone or block the renderer refuses
         return None, RenderProblem.of(exc), []
-    findings = lint_rendered(rendered, template.purpose, max_sms_segments=max_sms_segments)
+    findings = lint_rendered(
+        rendered,
+        template.purpose,
+        max_sms_segments=max_sms_segments,
+        link_allowlist=get_settings().link_allowlist,
+    )
     return rendered, None, findings
 
 
@@ -265,7 +270,13 @@ def preview_version(
     values = template_data(version.schema or [], customer=customer, data=data, preview=True)
     blocks = approved_block_sources(session)
     max_segments = get_settings().studio_max_sms_segments
-    static = lint_version(template, version, blocks, max_sms_segments=max_segments)
+    static = lint_version(
+        template,
+        version,
+        blocks,
+        max_sms_segments=max_segments,
+        link_allowlist=get_settings().link_allowlist,
+    )
     by_place: dict[tuple[str | None, str | None], list[LintFinding]] = {}
     for finding in static:
         if finding.code not in RENDERED_CODES or finding.variant is None:

@@ -340,9 +340,13 @@ class Formats:
             self._dates[key] = text
         return text
 
-    def date(self, value: Any, format: str = "medium") -> str:
-        """``{{ due|date }}``, ``date('short'|'medium'|'long'|'full')`` or a CLDR pattern."""
-        day = _as_date(value)
+    def date(self, value: Any, format: str = "medium", tz: str | None = None) -> str:
+        """``{{ due|date }}``, ``date('short'|'medium'|'long'|'full')`` or a CLDR pattern.
+
+        A moment (an aware datetime) is the day it is in the customer's time zone (or ``tz``):
+        23:30 UTC on the 7th of April is the 8th in Rome.
+        """
+        day = _as_date(value, _zone(tz) if tz else _budget().zone)
         pattern = _date_pattern(format)
         return self._cached(("d", day, pattern), lambda: format_date(day, pattern, self.locale))
 
@@ -379,14 +383,17 @@ def _date_pattern(format: str) -> str:
     return format
 
 
-def _as_date(value: Any) -> date:
+def _as_date(value: Any, zone: tzinfo) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return value.astimezone(zone).date() if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return date.fromisoformat(value.strip()[:10])
+            if len(text) > 10:
+                return _as_date(_as_datetime(text), zone)
+            return date.fromisoformat(text)
         except ValueError:
             pass
     raise ValueError(f"date: {value!r} is not a date")

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from unisono.config import get_settings
 from unisono.errors import Conflict, NotFound
 from unisono.ids import parse_uuid
 from unisono.models import Template, TemplateVersion, VersionStatus
@@ -363,7 +364,14 @@ def check_version(session: Session, version: TemplateVersion) -> list[LintFindin
     # The stored variants may predate a change of the template's kinds or locales.
     check_variants(version.variants, template.variant_kinds, template.locales)
     findings = missing_for_review(version.variants, template.variant_kinds, template.locales)
-    findings.extend(lint_version(template, version, approved_block_sources(session)))
+    findings.extend(
+        lint_version(
+            template,
+            version,
+            approved_block_sources(session),
+            link_allowlist=get_settings().link_allowlist,
+        )
+    )
     return findings
 
 

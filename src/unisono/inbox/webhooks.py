@@ -246,25 +246,43 @@ def apply_update(
     return True
 
 
+class DeliveryBatch:
+    """What the deliveries processed in one transaction share: each channel's row (read once;
+    the session's identity map alone would forget it between deliveries) and its connection
+    (credentials are decrypted once per connection)."""
+
+    def __init__(self) -> None:
+        self._channels: dict[uuid.UUID, Channel] = {}
+        self._connections: dict[uuid.UUID, Connection] = {}
+
+    def channel(self, session: Session, channel_id: uuid.UUID) -> Channel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = self._channels[channel_id] = session.get_one(Channel, channel_id)
+        return channel
+
+    def connection(self, channel: Channel) -> Connection:
+        connection = self._connections.get(channel.id)
+        if connection is None:
+            connection = self._connections[channel.id] = connection_for(channel)
+        return connection
+
+
 def process_delivery(
-    session: Session,
-    delivery: WebhookDelivery,
-    connections: dict[uuid.UUID, Connection] | None = None,
+    session: Session, delivery: WebhookDelivery, batch: DeliveryBatch | None = None
 ) -> None:
     """Turn a stored delivery into interactions, status updates and updates of interactions.
 
     On failure the delivery is marked ``failed`` with its error (the caller commits), and every
-    partial change of this delivery is rolled back. ``connections`` lets a batch connect to
-    each channel once (credentials are decrypted per connection).
+    partial change of this delivery is rolled back. ``batch`` shares channels and connections
+    between the deliveries of one transaction.
     """
-    channel = session.get_one(Channel, delivery.channel_id)
+    batch = batch or DeliveryBatch()
+    channel = batch.channel(session, delivery.channel_id)
     actor = Actor(operator=None, via=f"webhook:{channel.kind}")
-    delivery.attempts += 1
     try:
         with session.begin_nested():
-            connection = (connections or {}).get(channel.id) or connection_for(channel)
-            if connections is not None:
-                connections[channel.id] = connection
+            connection = batch.connection(channel)
             parsed = connection.parse(stored_request(delivery))
             created = 0
             rejected: list[str] = []
@@ -287,9 +305,11 @@ def process_delivery(
                     rejected.append(f"{change.external_id}: {exc.detail}")
     except Exception as exc:
         log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
+        _count_attempt(delivery)
         delivery.status = WebhookStatus.FAILED
         delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
         return
+    _count_attempt(delivery)
     delivery.status = WebhookStatus.PROCESSED
     delivery.error = None
     delivery.processed_at = utcnow()
@@ -303,6 +323,12 @@ def process_delivery(
         "ignored": list(parsed.ignored),
         "rejected": rejected,
     }
+
+
+def _count_attempt(delivery: WebhookDelivery) -> None:
+    # Counted with the outcome, not before the savepoint (which would flush it on its own): one
+    # UPDATE of the delivery instead of two; the caller's transaction commits both or neither.
+    delivery.attempts += 1
 
 
 def claim_pending_deliveries(session: Session, limit: int = 50) -> list[WebhookDelivery]:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from unisono.channels.base import Connection
 from unisono.channels.email.imap import poll_due
 from unisono.db import session_factory
-from unisono.inbox.webhooks import claim_pending_deliveries, process_delivery
+from unisono.inbox.webhooks import DeliveryBatch, claim_pending_deliveries, process_delivery
 from unisono.integrations.events import deliver_due_events
 from unisono.media.attachments import fetch_due
 from unisono.outbound.sender import send_due
@@ -39,9 +37,9 @@ def process_webhooks(sessions: sessionmaker[Session], limit: int = 200, batch: i
             claimed = claim_pending_deliveries(session, limit=min(batch, limit - done))
             if not claimed:
                 break
-            connections: dict[uuid.UUID, Connection] = {}
+            shared = DeliveryBatch()
             for delivery in claimed:
-                process_delivery(session, delivery, connections)
+                process_delivery(session, delivery, shared)
         done += len(claimed)
     return done
 

@@ -1,8 +1,10 @@
 """The conversation page through HTTP: the composer (replies, notes, mentions, the service
-window), the conversation card's actions, canned responses, recordings and visits."""
+window, the studio's approved templates), the conversation card's actions, canned responses,
+recordings and visits."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Callable
@@ -16,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from tests.api.test_console import PASSWORD, csrf_of, ingest, login
 from unisono.clock import utcnow
+from unisono.customers.access import access_customer
+from unisono.identity.normalize import normalize_handle
+from unisono.identity.resolve import do_add_identity
 from unisono.inbox.channel_config import do_create_channel
 from unisono.media.attachments import store_attachment
 from unisono.models import (
@@ -23,6 +28,7 @@ from unisono.models import (
     CannedResponse,
     Conversation,
     ConversationStatus,
+    Customer,
     DeliveryStatus,
     Direction,
     Interaction,
@@ -32,8 +38,9 @@ from unisono.models import (
     Role,
     Team,
 )
-from unisono.security.actor import SYSTEM
+from unisono.security.actor import SYSTEM, Actor
 from unisono.security.operators import do_create_token
+from unisono.studio.templates import do_approve_version, do_create_template, do_submit_version
 
 MakeOperator = Callable[..., Operator]
 PHONE = "+39 333 1234567"
@@ -520,3 +527,343 @@ def test_visits_show_place_staff_reason_outcome_and_status(
         "Programmata per",
     ):
         assert text in timeline, text
+
+
+# --- studio templates in the composer ----------------------------------------------------------
+
+FIRST_NAME: list[dict[str, Any]] = [
+    {"name": "customer.first_name", "type": "str", "sample": "Maria"}
+]
+REMINDER_SMS = (
+    "Gentile {{ customer.first_name }}, la bolletta di marzo risulta ancora da pagare: puo "
+    "pagarla in app, online o allo sportello entro dieci giorni dalla scadenza. Se ha gia "
+    "pagato, non consideri questo messaggio. Grazie, Energia Chiara"
+)
+REMINDER_VARIANTS = {
+    "whatsapp": {
+        "it": {
+            "template_name": "sollecito_pagamento",
+            "category": "UTILITY",
+            "body": "Gentile {{first_name}}, la bolletta di marzo risulta ancora da pagare.",
+            "parameters": {"first_name": "{{ customer.first_name }}"},
+            "text": "Gentile {{ customer.first_name }}, la bolletta risulta da pagare.",
+        }
+    },
+    "sms": {"it": {"text": REMINDER_SMS}},
+    "email": {
+        "it": {
+            "subject": "La sua bolletta, {{ customer.first_name }}",
+            "html": "<p>Gentile {{ customer.first_name }}, la bolletta risulta da pagare.</p>",
+            "text": "Gentile {{ customer.first_name }}, la bolletta risulta da pagare.",
+        }
+    },
+}
+
+
+@pytest.fixture
+def studio(session: Session, make_operator: MakeOperator) -> Callable[..., uuid.UUID]:
+    """A factory of templates written by a designer and, unless ``approve=False``, approved by
+    compliance through the studio's services."""
+    designer = Actor(operator=make_operator(Role.DESIGNER, name="Irene Vitale"), via="test")
+    compliance = Actor(operator=make_operator(Role.COMPLIANCE, name="Lorenzo De Santis"))
+
+    def make(name: str, kinds: list[str], variants: dict[str, Any], **kw: Any) -> uuid.UUID:
+        approve = kw.pop("approve", True)
+        version = do_create_template(
+            session,
+            designer,
+            name=name,
+            purpose=kw.pop("purpose", "payment_reminder"),
+            variant_kinds=kinds,
+            locales=["it"],
+            description=kw.pop("description", ""),
+            schema=kw.pop("schema", FIRST_NAME),
+            variants=variants,
+        )
+        if approve:
+            do_submit_version(session, designer, version.template_id, 1)
+            do_approve_version(session, compliance, version.template_id, 1, "Conforme.")
+        session.commit()
+        return version.template_id
+
+    return make
+
+
+@pytest.fixture
+def templates(studio: Callable[..., uuid.UUID]) -> dict[str, uuid.UUID]:
+    """A payment reminder on WhatsApp, SMS and email; an advertising SMS and WhatsApp message
+    (needs an opt-in); one that needs an invoice the profile lacks; a draft."""
+    offer = (
+        "Gentile {{ customer.first_name }}, la nuova offerta luce e online. "
+        "Scriva STOP per non ricevere altre offerte."
+    )
+    return {
+        "reminder": studio(
+            "Sollecito di pagamento",
+            ["whatsapp", "sms", "email"],
+            REMINDER_VARIANTS,
+            description="Bolletta scaduta da meno di 30 giorni",
+        ),
+        "offer": studio(
+            "Offerta luce",
+            ["sms", "whatsapp"],
+            {
+                "sms": {"it": {"text": offer}},
+                "whatsapp": {"it": {"text": offer}},
+            },
+            purpose="advertise",
+        ),
+        "invoice": studio(
+            "Bolletta disponibile",
+            ["sms", "whatsapp"],
+            {
+                "sms": {"it": {"text": "Bolletta {{ invoice.number }} disponibile in app."}},
+                "whatsapp": {"it": {"text": "Bolletta {{ invoice.number }} disponibile in app."}},
+            },
+            purpose="inform",
+            schema=[{"name": "invoice.number", "type": "str", "sample": "FT0001"}],
+        ),
+        "draft": studio(
+            "Bozza mai approvata",
+            ["sms", "whatsapp"],
+            {
+                "sms": {"it": {"text": "Bozza per {{ customer.first_name }}"}},
+                "whatsapp": {"it": {"text": "Bozza per {{ customer.first_name }}"}},
+            },
+            approve=False,
+        ),
+    }
+
+
+def _giulia(session: Session, *, hours_ago: float) -> Interaction:
+    """Giulia wrote on WhatsApp ``hours_ago``; her profile has her given name."""
+    message = _conversation_with_whatsapp(session, hours_ago=hours_ago)
+    customer = session.get_one(Customer, message.customer_id)
+    customer.given_name = "Giulia"
+    customer.language = "it"
+    session.commit()
+    return message
+
+
+def _offers(html: str) -> dict[str, str]:
+    """The composer's templates by name (a page or the list's fragment), each its markup."""
+    section = html.split('id="composer-templates-list"')[1]
+    found = {}
+    for item in re.split(r'<li class="tpl[ "]', section)[1:]:
+        name = re.search(r'class="tpl__name"[^>]*>([^<]+)<', item)
+        assert name is not None
+        found[name.group(1)] = item[: item.index("</div>", item.index('class="tpl__actions"'))]
+    return found
+
+
+def _send_button(item: str) -> str:
+    match = re.search(r'<button type="submit"[^>]*name="template"[^>]*>', item)
+    assert match is not None
+    return match.group(0)
+
+
+def test_outside_the_whatsapp_window_the_composer_offers_only_approved_templates(
+    console: TestClient, session: Session, channels: None, templates: dict[str, uuid.UUID]
+) -> None:
+    message = _giulia(session, hours_ago=30)
+    page = console.get(f"/conversations/{message.conversation_id}")
+    assert page.status_code == 200
+    composer = _composer(page.text)
+    assert _selected_channel(page.text) == "whatsapp"
+    # Prominent: a section of its own, not a closed disclosure; free text stays disabled.
+    assert '<section class="composer__templates composer__templates--only"' in composer
+    assert "Modelli approvati per WhatsApp" in composer
+    assert "disabled" in composer.split('id="composer-text"')[1].split(">")[0]
+    offers = _offers(page.text)
+    assert set(offers) == {"Sollecito di pagamento", "Offerta luce", "Bolletta disponibile"}
+    assert "Bozza mai approvata" not in composer
+
+    reminder = offers["Sollecito di pagamento"]
+    # Written for her, in Italian, as Meta's template with her name as its parameter.
+    assert "Gentile Giulia, la bolletta di marzo risulta ancora da pagare." in reminder
+    assert "Maria" not in reminder  # never the sample
+    assert "Solleciti di pagamento" in reminder  # the purpose
+    assert "Bolletta scaduta da meno di 30 giorni" in reminder
+    assert "sollecito_pagamento" in reminder
+    assert "disabled" not in _send_button(reminder)
+    assert f'value="{templates["reminder"]}:whatsapp"' in reminder
+    assert f'formaction="/conversations/{message.conversation_id}/templates/send"' in reminder
+    assert "data-template-insert" not in reminder  # no free text outside the window
+
+    # Blocked ones are shown, disabled, with the reason in the operator's language.
+    offer, invoice = offers["Offerta luce"], offers["Bolletta disponibile"]
+    assert "disabled" in _send_button(offer)
+    assert "Fuori dalla finestra di 24 ore WhatsApp accetta solo un modello" in offer
+    assert "disabled" in _send_button(invoice)
+    assert "Al profilo del cliente mancano dati" in invoice
+    # The service's English sentences never reach the page.
+    assert "outside the 24-hour window" not in composer
+    assert "the template needs data" not in composer
+    reads = _rows(session, select(AuditEvent).where(AuditEvent.action == "template.insertables"))
+    assert [(r.customer_id, r.details["channel"]) for r in reads] == [
+        (message.customer_id, "whatsapp")
+    ]
+
+
+def test_a_template_sent_outside_the_window_is_queued_on_the_timeline(
+    console: TestClient,
+    session: Session,
+    channels: None,
+    templates: dict[str, uuid.UUID],
+    agent: Operator,
+) -> None:
+    message = _giulia(session, hours_ago=30)
+    url = f"/conversations/{message.conversation_id}"
+    value = f"{templates['reminder']}:whatsapp"
+    response = _post(console, f"{url}/templates/send", url, template=value, channel="whatsapp")
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"{url}?channel=whatsapp#composer"
+    (sent,) = _rows(session, select(Interaction).where(Interaction.direction == Direction.OUTBOUND))
+    assert (sent.channel, sent.delivery_status) == ("whatsapp", DeliveryStatus.QUEUED)
+    assert sent.operator_id == agent.id
+    assert sent.text == "Gentile Giulia, la bolletta di marzo risulta ancora da pagare."
+    assert sent.meta["template_name"] == "sollecito_pagamento"
+    assert sent.meta["template_parameters"] == ["Giulia"]
+    assert sent.meta["studio"]["template_id"] == str(templates["reminder"])
+    assert sent.meta["studio"]["version"] == 1
+    timeline = _timeline(console.get(response.headers["location"]).text)
+    assert "Gentile Giulia, la bolletta di marzo" in timeline
+    assert "In coda" in timeline
+    events = _rows(
+        session, select(AuditEvent).where(AuditEvent.action == "conversation.template_sent")
+    )
+    assert [e.operator_id for e in events] == [agent.id]
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("offer", "Il modello non è stato inviato. Fuori dalla finestra di 24 ore"),
+        ("invoice", "Il modello non è stato inviato. Al profilo del cliente mancano dati"),
+        ("draft", "Questo modello non ha più una versione approvata"),
+        ("unknown", "Questo modello non esiste più"),
+        ("garbage", "Scegli un modello dall'elenco."),
+    ],
+)
+def test_a_refused_template_is_explained_in_the_composer(
+    console: TestClient,
+    session: Session,
+    channels: None,
+    templates: dict[str, uuid.UUID],
+    which: str,
+    message: str,
+) -> None:
+    first = _giulia(session, hours_ago=30)
+    url = f"/conversations/{first.conversation_id}"
+    value = {
+        "unknown": f"{uuid.uuid4()}:whatsapp",
+        "garbage": "not-a-template",
+    }.get(which) or f"{templates[which]}:whatsapp"
+    response = _post(console, f"{url}/templates/send", url, template=value, channel="whatsapp")
+    assert response.status_code == 422
+    assert 'id="timeline-title"' in response.text  # the page, not an error page
+    error = response.text.split('id="composer-error"')[1].split("</p>")[0]
+    assert message in html.unescape(error)
+    assert 'id="composer-templates-list"' in _composer(response.text)  # the list stays open
+    assert not _rows(session, select(Interaction).where(Interaction.direction != Direction.INBOUND))
+
+
+def test_a_refusal_with_htmx_and_a_send_without_a_token(
+    console: TestClient, session: Session, channels: None, templates: dict[str, uuid.UUID]
+) -> None:
+    first = _giulia(session, hours_ago=30)
+    url = f"/conversations/{first.conversation_id}"
+    token = csrf_of(console.get(url).text)
+    refused = console.post(
+        f"{url}/templates/send",
+        data={"csrf_token": token, "template": f"{templates['offer']}:sms", "channel": "sms"},
+        headers={"HX-Request": "true"},
+    )
+    # SMS takes free text, but advertising needs the customer's opt-in.
+    assert refused.status_code == 422
+    assert "I consensi del cliente non permettono" in refused.text.split('id="composer-error"')[1]
+    assert 'id="workspace"' in refused.text
+    no_token = console.post(
+        f"{url}/templates/send",
+        data={"template": f"{templates['reminder']}:whatsapp", "channel": "whatsapp"},
+        follow_redirects=False,
+    )
+    assert no_token.status_code == 403
+    assert not _rows(session, select(Interaction).where(Interaction.direction != Direction.INBOUND))
+
+
+def test_inside_the_window_templates_wait_behind_a_disclosure_and_can_be_inserted(
+    console: TestClient, session: Session, channels: None, templates: dict[str, uuid.UUID]
+) -> None:
+    message = _giulia(session, hours_ago=1)
+    url = f"/conversations/{message.conversation_id}"
+    composer = _composer(console.get(url).text)
+    # A closed disclosure: nothing rendered for the customer (nor recorded) until it opens.
+    assert '<details class="composer__templates" id="composer-templates"' in composer
+    assert 'id="composer-templates" open' not in composer
+    assert f'hx-get="{url}/templates?channel=whatsapp"' in composer
+    assert "Sollecito di pagamento" not in composer
+    assert f'href="{url}?channel=whatsapp&amp;templates=1#composer-templates"' in composer
+    reads = select(AuditEvent).where(AuditEvent.action == "template.insertables")
+    assert not _rows(session, reads)
+
+    fragment = console.get(
+        f"{url}/templates", params={"channel": "whatsapp"}, headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith("<div")
+    assert 'id="composer-templates-list"' in fragment.text
+    assert len(_rows(session, reads)) == 1
+    # Inside the window WhatsApp takes the variant's free text, which can also be edited first.
+    reminder = _offers(fragment.text)["Sollecito di pagamento"]
+    assert "Gentile Giulia, la bolletta risulta da pagare." in reminder
+    assert "data-template-insert hidden" in reminder
+    assert "disabled" not in _send_button(reminder)
+    assert "sollecito_pagamento" not in reminder
+    # An advertisement still needs her opt-in: shown disabled, never insertable.
+    offer = _offers(fragment.text)["Offerta luce"]
+    assert "I consensi del cliente non permettono" in offer
+    assert "data-template-insert" not in offer
+
+    # Without JavaScript the link opens the page with the list.
+    plain = console.get(f"{url}/templates", params={"channel": "sms"}, follow_redirects=False)
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"{url}?channel=sms&templates=1#composer-templates"
+    page = console.get(plain.headers["location"])
+    assert 'id="composer-templates" open' in _composer(page.text)
+    sms = _offers(page.text)["Sollecito di pagamento"]
+    assert "Gentile Giulia, la bolletta di marzo" in sms
+    # The linter's findings for her message, translated: this SMS takes two parts.
+    assert "L&#39;SMS viene inviato in 2 parti" in sms
+    assert "data-template-insert hidden" in sms
+    response = _post(
+        console,
+        f"{url}/templates/send",
+        url,
+        template=f"{templates['reminder']}:sms",
+        channel="sms",
+    )
+    assert response.status_code == 303
+    (sent,) = _rows(session, select(Interaction).where(Interaction.direction == Direction.OUTBOUND))
+    assert sent.channel == "sms"
+    assert sent.text.startswith("Gentile Giulia, la bolletta di marzo")
+
+
+def test_an_email_template_shows_its_subject_and_notes_offer_none(
+    console: TestClient, session: Session, channels: None, templates: dict[str, uuid.UUID]
+) -> None:
+    message = _giulia(session, hours_ago=1)
+    customer = access_customer(session, SYSTEM, message.customer_id)
+    email = "giulia.r@example.it"
+    do_add_identity(session, customer, normalize_handle("email", email), raw_value=email)
+    session.commit()
+    url = f"/conversations/{message.conversation_id}"
+    page = console.get(f"{url}?channel=email&templates=1")
+    assert _selected_channel(page.text) == "email"
+    reminder = _offers(page.text)["Sollecito di pagamento"]
+    assert "La sua bolletta, Giulia" in reminder
+    assert "Gentile Giulia, la bolletta risulta da pagare." in reminder
+    assert "<p>Gentile" not in reminder  # the text part, not the HTML source
+    assert "data-template-insert" not in reminder  # an email is more than its text
+    note = console.get(f"{url}?mode=note&templates=1")
+    assert 'id="composer-templates"' not in _composer(note.text)

@@ -1,7 +1,12 @@
-"""Console actions on a conversation: reply, note, assign, status, priority, labels.
+"""Console actions on a conversation: reply, note, send a template, assign, status, priority,
+labels.
 
 The conversation page itself is ``routes._customer_page``; :func:`workspace` adds what this
 module shows on it (the composer, the conversation card, mentions highlighted, recordings).
+The composer offers the studio's approved templates for the chosen channel, rendered for the
+customer (``studio.operator_use``): open and alone when free text is blocked (WhatsApp outside
+its window), otherwise behind a disclosure whose list is loaded when it is opened, so opening
+a conversation neither renders every template nor records that read of the customer's data.
 Every form posts here and works as a plain POST answered with a 303 back to the page; htmx
 swaps only the part that changed. A refused action re-renders the page (status 422) with the
 error in its form and what the operator typed kept, never an error page.
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from unisono.clock import utcnow
-from unisono.errors import UnisonoError
+from unisono.errors import Invalid, UnisonoError
 from unisono.inbox.canned import find_canned
 from unisono.inbox.conversations import (
     ConversationChanges,
@@ -58,7 +63,10 @@ from unisono.models import (
 )
 from unisono.security.actor import Actor
 from unisono.security.operators import operator_names
+from unisono.studio.operator_use import Insertable, do_send_template, insertable_templates
+from unisono.studio.spec import VARIANT_CHANNELS, VariantKind
 from unisono.web.console.auth import ConsoleActor, CsrfChecked
+from unisono.web.console.customer_views import purpose_label
 from unisono.web.console.i18n import N_, Localizer
 from unisono.web.console.pages import Page, SignedInPage, harden
 from unisono.web.console.views import (
@@ -116,6 +124,39 @@ OPTION_NOTES = {
     "not_configured": N_("not configured"),
     "service_window_closed": N_("templates only"),
 }
+# The channels the studio writes for (a template variant is sent on them).
+TEMPLATE_CHANNELS = frozenset(c for channels in VARIANT_CHANNELS.values() for c in channels)
+# Variant kinds whose whole message is the text, so it can go into the textarea to be edited.
+EDITABLE_KINDS = (VariantKind.SMS, VariantKind.WHATSAPP)
+# Why an approved template cannot go to this customer, by the studio's code (never its English).
+TEMPLATE_BLOCKED = {
+    "missing_data": N_(
+        "The customer's profile lacks data this template needs (see its preview in the studio)."
+    ),
+    "render_error": N_("It cannot be written for this customer (see its preview in the studio)."),
+    "lint_errors": N_("The message for this customer breaks a rule of the studio:"),
+    "consent_refused": N_(
+        "The customer's consents do not allow messages of this purpose on this channel."
+    ),
+    "no_whatsapp_template": N_(
+        "Outside the 24-hour window WhatsApp takes only a template registered with Meta, and "
+        "this one names none."
+    ),
+}
+VARIANT_LABELS = {
+    VariantKind.PUSH: N_("Push notification"),
+    VariantKind.IN_APP: N_("In-app message"),
+}
+TEMPLATE_NOT_SENT = N_("The template was not sent.")
+# A refused template send, by the error's reason or code.
+TEMPLATE_ERRORS = {
+    "template_not_approved": N_(
+        "This template has no approved version any more: reload the page and choose another."
+    ),
+    "not_found": N_("This template no longer exists: reload the page and choose another."),
+    "no_variant_for_channel": N_("This template has no version for this channel."),
+    "bad_template": N_("Choose a template from the list."),
+}
 
 
 # --- what the page shows ----------------------------------------------------------------------
@@ -129,6 +170,8 @@ class ComposerInput:
     channel: str | None = None
     text: str = ""
     error: str | None = None
+    # The list of templates is shown (else it is loaded when the operator opens it).
+    templates_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +179,50 @@ class ChannelOption:
     channel: ChannelView
     note: str | None
     selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    text: str
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateOffer:
+    """An approved template as the composer shows it, rendered for the customer."""
+
+    # What its send button posts: the template's id and the variant kind.
+    value: str
+    name: str
+    description: str
+    purpose: str
+    variant: str | None  # when the channel takes several kinds (an app: push or in-app)
+    subject: str | None
+    text: str
+    meta_template: str | None  # the name of the WhatsApp template registered with Meta
+    findings: list[FindingView]
+    blocked: str | None  # why it cannot be sent, translated
+    insertable: bool  # its text may go into the textarea (free text is allowed now)
+
+    @property
+    def sendable(self) -> bool:
+        return self.blocked is None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplatesView:
+    """The composer's approved templates for the chosen channel."""
+
+    channel: ChannelView
+    # Open and alone when free text is blocked; a disclosure otherwise.
+    prominent: bool
+    # The offers were rendered and the list is open (else ``url`` loads it when it opens).
+    loaded: bool
+    offers: list[TemplateOffer]
+    url: str
+    # The page with the list open, for a browser without JavaScript.
+    open_url: str
+    send_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +236,8 @@ class ComposerView:
     error: str | None
     # Why free text cannot be sent on the chosen channel (the textarea is disabled).
     blocked: str | None
-    # Approved templates the operator may send instead (filled in by the studio).
-    templates: list[Any] = field(default_factory=list)
+    # Approved templates the operator may send instead (None: the channel takes none).
+    templates: TemplatesView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +282,11 @@ def _composer_input(request: Request) -> ComposerInput:
         return kept
     mode = request.query_params.get("mode", "reply")
     channel = request.query_params.get("channel") or None
-    return ComposerInput(mode=mode if mode in MODES else "reply", channel=channel)
+    return ComposerInput(
+        mode=mode if mode in MODES else "reply",
+        channel=channel,
+        templates_open=request.query_params.get("templates") == "1",
+    )
 
 
 def _blocked_reason(option: ReplyOption, l10n: Localizer, label: str) -> str | None:
@@ -216,15 +307,81 @@ def _blocked_reason(option: ReplyOption, l10n: Localizer, label: str) -> str | N
     return _translate(l10n, BLOCKED.get(option.blocked, BLOCKED["not_configured"]), channel=label)
 
 
+def template_offer(offer: Insertable, l10n: Localizer, *, free_text: bool) -> TemplateOffer:
+    """``offer`` as the composer shows it; reasons and findings in the operator's language."""
+    reason = None
+    if offer.blocked is not None:
+        reason = l10n.gettext(TEMPLATE_BLOCKED.get(offer.blocked, TEMPLATE_BLOCKED["render_error"]))
+    meta = offer.content.meta if offer.content is not None else {}
+    shown = offer.findings if offer.blocked is None else offer.errors
+    return TemplateOffer(
+        value=f"{offer.template_id}:{offer.kind.value}",
+        name=offer.name,
+        description=offer.description,
+        purpose=purpose_label(offer.purpose.value, l10n),
+        variant=l10n.gettext(VARIANT_LABELS[offer.kind]) if offer.kind in VARIANT_LABELS else None,
+        subject=offer.subject,
+        text=offer.text,
+        meta_template=str(meta["template_name"]) if meta.get("template_name") else None,
+        findings=[FindingView(f.text(l10n.gettext), f.severity.value) for f in shown],
+        blocked=reason,
+        insertable=free_text and offer.sendable and offer.kind in EDITABLE_KINDS,
+    )
+
+
+def templates_view(
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    l10n: Localizer,
+    option: ReplyOption | None,
+    channel: ChannelView | None,
+    state: ComposerInput,
+) -> TemplatesView | None:
+    """The approved templates for the chosen channel, rendered only when the list is shown:
+    free text is blocked there, or the operator opened it."""
+    if (
+        option is None
+        or channel is None
+        or state.mode != "reply"
+        or option.channel not in TEMPLATE_CHANNELS
+        or option.blocked == "not_configured"
+    ):
+        return None
+    free_text = option.blocked is None
+    shown = not free_text or state.templates_open
+    offers = (
+        [
+            template_offer(offer, l10n, free_text=free_text)
+            for offer in insertable_templates(session, actor, conversation, option.channel)
+        ]
+        if shown
+        else []
+    )
+    base = conversation_url(conversation.id)
+    return TemplatesView(
+        channel=channel,
+        prominent=not free_text,
+        loaded=shown,
+        offers=offers,
+        url=f"{base}/templates?{urlencode({'channel': option.channel})}",
+        open_url=f"{base}?{urlencode({'channel': option.channel, 'templates': '1'})}"
+        "#composer-templates",
+        send_url=f"{base}/templates/send",
+    )
+
+
 def composer_view(
     session: Session,
+    actor: Actor,
     conversation: Conversation,
     l10n: Localizer,
     state: ComposerInput,
     customer: Customer | None = None,
 ) -> ComposerView:
     """The composer of ``conversation``: the channels to answer on, the chosen one first of all
-    the one asked for, else the customer's last (``default_reply_channel``)."""
+    the one asked for, else the customer's last (``default_reply_channel``), and the approved
+    templates for it."""
     options = reply_options(
         session,
         conversation,
@@ -242,6 +399,7 @@ def composer_view(
         chosen = ranked[0].channel if ranked else None
     views = {o.channel: channel_view(o.channel, l10n) for o in options}
     selected = by_channel.get(chosen) if chosen else None
+    channel = views[selected.channel] if selected else None
     return ComposerView(
         action=f"{conversation_url(conversation.id)}/compose",
         conversation_id=str(conversation.id),
@@ -254,7 +412,7 @@ def composer_view(
             )
             for o in options
         ],
-        channel=views[selected.channel] if selected else None,
+        channel=channel,
         text=state.text,
         error=state.error,
         blocked=(
@@ -262,6 +420,7 @@ def composer_view(
             if selected and state.mode == "reply"
             else None
         ),
+        templates=templates_view(session, actor, conversation, l10n, selected, channel, state),
     )
 
 
@@ -369,7 +528,7 @@ def workspace(
         do_mark_mentions_seen(session, actor, conversation.id)
         l10n = page.l10n
         context["composer"] = composer_view(
-            session, conversation, l10n, _composer_input(page.request), customer
+            session, actor, conversation, l10n, _composer_input(page.request), customer
         )
         context["card"] = card_view(
             session, actor, conversation, l10n, getattr(page.request.state, "card_error", None)
@@ -461,10 +620,104 @@ def compose(
     if _is_htmx(request):
         return page.render(
             "console/_composer.html",
-            composer=composer_view(session, conversation, page.l10n, state),
+            composer=composer_view(session, actor, conversation, page.l10n, state),
         )
     request.state.composer_input = state
     return _page_again(session, actor, page, conversation, 200)
+
+
+# --- studio templates in the composer ---------------------------------------------------------
+
+
+@router.get("/conversations/{conversation_id}/templates")
+def composer_templates(
+    conversation_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    channel: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The composer's list of approved templates for ``channel``, rendered for the customer
+    (what the disclosure loads when it opens; without htmx, the page with the list open)."""
+    conversation = access_conversation(session, actor, conversation_id)
+    state = ComposerInput(channel=channel or None, templates_open=True)
+    if not _is_htmx(request):
+        query = urlencode({"channel": channel, "templates": "1"} if channel else {"templates": "1"})
+        return _redirect(f"{conversation_url(conversation.id)}?{query}#composer-templates")
+    composer = composer_view(session, actor, conversation, page.l10n, state)
+    return page.render("console/_composer_templates.html", composer=composer)
+
+
+def _template_error(exc: UnisonoError, channel: str | None, l10n: Localizer) -> str:
+    reason = exc.extra.get("reason")
+    if isinstance(reason, str) and reason in TEMPLATE_BLOCKED:
+        sentence = l10n.gettext(TEMPLATE_BLOCKED[reason])
+        findings = [f for f in exc.extra.get("findings") or [] if isinstance(f, dict)]
+        if findings:
+            sentence = f"{sentence} {' '.join(_finding_text(f, l10n) for f in findings)}"
+        return f"{l10n.gettext(TEMPLATE_NOT_SENT)} {sentence}"
+    for key in (reason, exc.code):
+        if isinstance(key, str) and key in TEMPLATE_ERRORS:
+            return l10n.gettext(TEMPLATE_ERRORS[key])
+    return _reply_error(exc, channel, l10n)
+
+
+def _finding_text(finding: dict[str, Any], l10n: Localizer) -> str:
+    """A finding as problem details carry it (``studio.workflow.finding_json``), translated:
+    its message is a msgid with placeholders, its params names and numbers."""
+    message = l10n.gettext(str(finding.get("message", "")))
+    params = finding.get("params")
+    try:
+        return message % params if isinstance(params, dict) and params else message
+    except (KeyError, TypeError, ValueError):
+        return str(finding.get("text", ""))
+
+
+def _parse_template(value: str) -> tuple[uuid.UUID, str | None] | None:
+    """A send button's value: ``<template id>:<variant kind>``."""
+    template_id, _, kind = value.partition(":")
+    try:
+        return uuid.UUID(template_id), kind or None
+    except ValueError:
+        return None
+
+
+@router.post("/conversations/{conversation_id}/templates/send")
+def send_template(
+    conversation_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ConsoleActor,
+    page: SignedInPage,
+    _csrf: CsrfChecked,
+    template: Annotated[str, Form(max_length=80)] = "",
+    channel: Annotated[str, Form(max_length=32)] = "",
+    text: Annotated[str, Form(max_length=MAX_TEXT_LENGTH + 1000)] = "",
+) -> Response:
+    """Send the approved template (the composer's button: ``<id>:<kind>``) on ``channel``; a
+    refusal shows in the composer with the list open and the operator's text kept."""
+    conversation = access_conversation(session, actor, conversation_id)
+    chosen = _parse_template(template)
+    try:
+        if chosen is None:
+            raise Invalid("choose a template", reason="bad_template")
+        do_send_template(session, actor, conversation, chosen[0], channel or None, kind=chosen[1])
+    except UnisonoError as exc:
+        if exc.status >= 500 or exc.status in (401, 403):
+            raise
+        # A 404 here is the template's (the conversation was found): said in the form.
+        session.rollback()
+        conversation = access_conversation(session, actor, conversation_id)
+        request.state.composer_input = ComposerInput(
+            channel=channel or None,
+            text=text,
+            error=_template_error(exc, channel, page.l10n),
+            templates_open=True,
+        )
+        return _page_again(session, actor, page, conversation, 422)
+    query = urlencode({"channel": channel}) if channel else ""
+    return _redirect(f"{conversation_url(conversation.id)}{'?' + query if query else ''}#composer")
 
 
 # --- the conversation card --------------------------------------------------------------------

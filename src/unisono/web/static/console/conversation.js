@@ -1,6 +1,7 @@
 "use strict";
-/* The conversation page: canned responses typed as /shortcut in the composer, keyboard
-   shortcuts, and focus kept where the operator was when htmx swaps a form. Everything here is
+/* The conversation page: canned responses typed as /shortcut in the composer, a studio
+   template's text inserted to be edited, keyboard shortcuts, and focus kept where the operator
+   was when htmx swaps a form. Everything here is
    an improvement: every form also works as a plain POST without this file. */
 (function () {
   var SUGGEST_DELAY = 120;
@@ -150,6 +151,42 @@
     }
   });
 
+  /* A studio template's text into the textarea, to be edited before it is sent ("Insert": only
+     where free text may be sent; hidden without this file, where it could do nothing). */
+  function revealInsert(root) {
+    Array.prototype.forEach.call(
+      (root || document).querySelectorAll("[data-template-insert][hidden]"),
+      function (button) { button.hidden = false; }
+    );
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-template-insert]") : null;
+    if (!button) { return; }
+    var item = button.closest(".tpl");
+    var source = item ? item.querySelector(".tpl__text") : null;
+    var field = textarea();
+    if (!source || !field || field.disabled) { return; }
+    event.preventDefault();
+    var body = source.textContent;
+    if (field.value.trim() === "") {
+      field.value = body;
+      field.setSelectionRange(body.length, body.length);
+    } else {
+      // Where the caret is, on a line of its own.
+      var at = field.selectionStart;
+      var before = field.value.slice(0, at);
+      var glue = before && !/\n$/.test(before) ? "\n" : "";
+      field.setRangeText(glue + body, at, field.selectionEnd, "end");
+    }
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    close();
+    field.focus();
+  });
+
+  if (window.htmx) { window.htmx.onLoad(revealInsert); }
+  else { document.addEventListener("DOMContentLoaded", function () { revealInsert(document); }); }
+
   document.addEventListener("focusout", function (event) {
     if (event.target && event.target.id === "composer-text") { window.setTimeout(close, 150); }
   });
@@ -178,6 +215,15 @@
     var config = event.detail && event.detail.requestConfig;
     var path = config && config.path ? config.path : "";
     var again = focusId ? document.getElementById(focusId) : null;
+    if (/\/templates\/send$/.test(path)) {
+      // Sent: back to writing; refused: to the list, where the error is read first.
+      var heading = document.getElementById("composer-templates-title");
+      var writable = textarea();
+      if (document.getElementById("composer-error") && heading) { heading.focus(); }
+      else if (writable && !writable.disabled) { writable.focus(); }
+      else if (heading) { heading.focus(); }
+      return;
+    }
     if (/\/compose$/.test(path)) {
       var field = textarea();
       close();

@@ -1,5 +1,6 @@
 """The conversation page in a real browser: the customer's history across conversations, a
-reply by SMS, a canned response, a note that mentions a colleague, the conversation card."""
+reply by SMS, a canned response, a note that mentions a colleague, the conversation card, the
+studio's approved templates sent outside WhatsApp's window or inserted into an SMS."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from unisono.inbox.channel_config import do_create_channel
 from unisono.inbox.conversations import ConversationChanges, do_update_conversation
 from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
 from unisono.models import CannedResponse, Conversation, ConversationStatus, Direction, Role
-from unisono.security.actor import SYSTEM
+from unisono.security.actor import SYSTEM, Actor
 from unisono.security.operators import do_create_operator
+from unisono.studio.templates import do_approve_version, do_create_template, do_submit_version
 
 pytestmark = pytest.mark.e2e
 
@@ -211,5 +213,169 @@ def test_the_composer_works_without_javascript(
         # An empty message is refused in the form.
         page.locator("#composer").get_by_role("button", name="Invia").click()
         expect(page.locator("#composer-error")).to_contain_text("Scrivi prima un messaggio.")
+    finally:
+        context.close()
+
+
+# --- studio templates in the composer ----------------------------------------------------------
+
+ROSA = "+39 347 800 3344"
+REMINDER_SMS = (
+    "Gentile {{ customer.first_name }}, la bolletta di marzo risulta da pagare: "
+    "puo pagarla in app o allo sportello. Grazie, Energia Chiara"
+)
+
+
+@pytest.fixture
+def rosa(session: Session, sample: Sample) -> uuid.UUID:
+    """Rosa wrote on WhatsApp two days ago (its window is closed); WhatsApp and SMS send; the
+    studio has an approved payment reminder and an advertisement she did not opt in to."""
+    conversation_id = _add(
+        session, "whatsapp", "phone", ROSA, "Ho ricevuto la bolletta di marzo", timedelta(days=2)
+    )
+    conversation = session.get_one(Conversation, conversation_id)
+    customer = access_customer(session, SYSTEM, conversation.customer_id)
+    customer.display_name, customer.given_name, customer.language = "Rosa Ferraro", "Rosa", "it"
+    for kind, credentials in (
+        ("sms", {"account_sid": "AC1", "auth_token": "t", "from_number": "+15005550006"}),
+        (
+            "whatsapp",
+            {"app_secret": "s", "verify_token": "v", "access_token": "a", "phone_number_id": "1"},
+        ),
+    ):
+        do_create_channel(session, SYSTEM, kind=kind, name=kind, credentials=credentials)
+    people = [
+        Actor(
+            operator=do_create_operator(
+                session, f"{role.value}@energiachiara.it", name=name, role=role, password="x" * 12
+            ),
+            via="test",
+        )
+        for role, name in ((Role.DESIGNER, "Irene Vitale"), (Role.COMPLIANCE, "Lorenzo De Santis"))
+    ]
+    first_name = [{"name": "customer.first_name", "type": "str", "sample": "Maria"}]
+    offer = (
+        "Gentile {{ customer.first_name }}, la nuova offerta luce. Scriva STOP per non riceverne."
+    )
+    for name, purpose, variants in (
+        (
+            "Sollecito di pagamento",
+            "payment_reminder",
+            {
+                "whatsapp": {
+                    "it": {
+                        "template_name": "sollecito_pagamento",
+                        "category": "UTILITY",
+                        "body": "Gentile {{first_name}}, la bolletta di marzo risulta da pagare.",
+                        "parameters": {"first_name": "{{ customer.first_name }}"},
+                    }
+                },
+                "sms": {"it": {"text": REMINDER_SMS}},
+            },
+        ),
+        (
+            "Offerta luce",
+            "advertise",
+            {"whatsapp": {"it": {"text": offer}}, "sms": {"it": {"text": offer}}},
+        ),
+    ):
+        version = do_create_template(
+            session,
+            people[0],
+            name=name,
+            purpose=purpose,
+            variant_kinds=list(variants),
+            locales=["it"],
+            schema=first_name,
+            variants=variants,
+        )
+        do_submit_version(session, people[0], version.template_id, 1)
+        do_approve_version(session, people[1], version.template_id, 1, "Conforme.")
+    session.commit()
+    session.close()
+    assert conversation_id is not None
+    return conversation_id
+
+
+def test_outside_the_whatsapp_window_an_approved_template_is_sent_and_one_inserted_by_sms(
+    page: Page, base_url: str, rosa: uuid.UUID
+) -> None:
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    sign_in(page, base_url)
+    page.goto(f"{base_url}/conversations/{rosa}")
+    composer = page.locator("#composer")
+    expect(composer.get_by_label("Canale")).to_have_value("whatsapp")
+    expect(page.locator("#composer-text")).to_be_disabled()
+    # Templates only: a section of their own, written for Rosa.
+    templates = page.get_by_role("region", name="Modelli approvati per WhatsApp")
+    expect(templates).to_be_visible()
+    reminder = templates.locator(".tpl", has_text="Sollecito di pagamento")
+    expect(reminder).to_contain_text("Gentile Rosa, la bolletta di marzo risulta da pagare.")
+    expect(reminder).to_contain_text("sollecito_pagamento")
+    expect(reminder.get_by_role("button", name="Inserisci")).to_have_count(0)
+    offer = templates.locator(".tpl", has_text="Offerta luce")
+    expect(offer.get_by_role("button", name="Invia Offerta luce")).to_be_disabled()
+    expect(offer).to_contain_text("registrato presso Meta")
+
+    reminder.get_by_role("button", name="Invia Sollecito di pagamento").click()
+    sent = page.locator(".timeline .tl", has_text="Gentile Rosa, la bolletta di marzo")
+    expect(sent).to_be_visible()
+    expect(sent).to_contain_text("In coda")
+    expect(sent.locator(".tl__channel")).to_have_text("WhatsApp")
+    expect(page).to_have_url(re.compile(rf"/conversations/{rosa}"))
+
+    # SMS takes free text: the templates wait behind a disclosure, loaded when opened, and one
+    # can be inserted into the message and edited before it is sent.
+    page.locator("#composer-channel").select_option("sms")
+    expect(page.locator("#composer-text")).to_be_enabled()
+    disclosure = page.locator("details#composer-templates")
+    expect(disclosure).not_to_have_attribute("open", "")
+    disclosure.locator("summary").click()
+    inserted = disclosure.locator(".tpl", has_text="Sollecito di pagamento")
+    expect(inserted).to_contain_text("Gentile Rosa, la bolletta di marzo risulta da pagare:")
+    inserted.get_by_role("button", name="Inserisci Sollecito di pagamento").click()
+    text = page.locator("#composer-text")
+    expect(text).to_be_focused()
+    expect(text).to_have_value(
+        re.compile(r"^Gentile Rosa, la bolletta di marzo .* Energia Chiara$")
+    )
+    text.press("End")
+    text.press_sequentially(" A presto!")
+    page.locator("#composer").get_by_role("button", name="Invia", exact=True).click()
+    reply = page.locator(".timeline .tl", has_text="Energia Chiara A presto!")
+    expect(reply).to_be_visible()
+    expect(reply).to_contain_text("In coda")
+    expect(reply.locator(".tl__channel")).to_have_text("SMS")
+    assert not refused, refused
+
+
+def test_a_template_is_sent_without_javascript(
+    browser: Browser, base_url: str, rosa: uuid.UUID
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 720}, locale="it-IT"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, base_url)
+        page.goto(f"{base_url}/conversations/{rosa}?channel=sms")
+        # The disclosure's link opens the page with the list (no htmx to load it).
+        page.locator("#composer-templates summary").click()
+        page.get_by_role("link", name="Mostra i modelli scritti per questo cliente").click()
+        reminder = page.locator("#composer-templates .tpl", has_text="Sollecito di pagamento")
+        expect(reminder).to_contain_text("Gentile Rosa")
+        # Insert needs the script: hidden here.
+        expect(
+            reminder.get_by_role("button", name="Inserisci Sollecito di pagamento")
+        ).to_be_hidden()
+        reminder.get_by_role("button", name="Invia Sollecito di pagamento").click()
+        expect(page).to_have_url(re.compile(rf"/conversations/{rosa}\?channel=sms#composer"))
+        sent = page.locator(".tl", has_text="Gentile Rosa, la bolletta di marzo risulta da pagare:")
+        expect(sent).to_contain_text("In coda")
     finally:
         context.close()

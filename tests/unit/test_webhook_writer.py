@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,6 +19,16 @@ from unisono.inbox.webhook_writer import DeliveryWriter
 from unisono.inbox.webhooks import CheckedWebhook, webhook_row
 from unisono.models import WebhookDelivery, WebhookStatus
 from unisono.security.actor import SYSTEM
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API keeps an event loop running
+    in the main thread of a test process that ran the browser tests."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 OK = CheckedWebhook(HandshakeReply(status=200, body=""))
 
@@ -70,7 +82,7 @@ def test_concurrent_requests_share_transactions_and_all_are_stored(
     async def burst() -> None:
         await asyncio.gather(*(writer.store(row(channel_id, n)) for n in range(200)))
 
-    asyncio.run(burst())
+    run(burst())
     with session_factory(engine)() as session:
         stored = list(session.scalars(select(WebhookDelivery)))
     assert sorted(d.body for d in stored) == sorted(f'{{"n": {n}}}'.encode() for n in range(200))
@@ -88,7 +100,7 @@ def test_a_row_the_database_refuses_fails_alone(engine: Engine, channel_id: uuid
         rows = [row(channel_id, 1), row(unknown_channel, 2), row(channel_id, 3)]
         return await asyncio.gather(*(writer.store(r) for r in rows), return_exceptions=True)
 
-    outcomes = asyncio.run(burst())
+    outcomes = run(burst())
     assert outcomes[0] is None
     assert outcomes[2] is None
     assert isinstance(outcomes[1], Exception)
@@ -102,9 +114,9 @@ def test_a_malformed_payload_is_stored_as_invalid_with_its_reason(
 ) -> None:
     writer = DeliveryWriter(session_factory(engine))
     malformed = CheckedWebhook(OK.reply, malformed="entry: field required")
-    asyncio.run(writer.store(row(channel_id, 1, malformed)))
+    run(writer.store(row(channel_id, 1, malformed)))
     # A second event loop (as the test client uses) still finds a working writer.
-    asyncio.run(writer.store(row(channel_id, 2)))
+    run(writer.store(row(channel_id, 2)))
     with session_factory(engine)() as session:
         statuses = dict(
             session.execute(

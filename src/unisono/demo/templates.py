@@ -35,8 +35,10 @@ from sqlalchemy.orm import Session
 
 from unisono.demo.calendar import DemoCalendar, nominal
 from unisono.demo.org import DEMO_PASSWORD, STAFF_BY_EMAIL
+from unisono.demo.stories import MARIA_KEY
 from unisono.models import (
     ContentBlock,
+    Customer,
     Operator,
     StudioEvent,
     Template,
@@ -2616,7 +2618,35 @@ def seed_templates(session: Session, *, calendar: DemoCalendar | None = None) ->
         templates_made += 1
 
     history.apply(session)
+    _give_maria_her_data(session)
     return StudioSeed(blocks=blocks_made, templates=templates_made)
+
+
+def _give_maria_her_data(session: Session) -> None:
+    """What the CRM knows of Maria Rossi beyond her profile (her bill, her supply, her links),
+    so the composer renders the templates for her: the samples are her story's figures.
+
+    Kept as flat dotted attributes (``invoice.amount``), which the studio reads under the
+    variable's whole name; keys already there are left alone.
+    """
+    maria = next(
+        (
+            c
+            for c in session.scalars(select(Customer).where(Customer.display_name == "Maria Rossi"))
+            if (c.attributes or {}).get("codice_cliente") == MARIA_KEY
+        ),
+        None,
+    )
+    if maria is None:
+        return
+    attributes = dict(maria.attributes or {})
+    for definition in TEMPLATES:
+        for variable in definition.schema:
+            name = str(variable["name"])
+            if not name.startswith("customer.") and name not in attributes:
+                attributes[name] = variable["sample"]
+    if attributes != maria.attributes:
+        maria.attributes = attributes
 
 
 def _revise(

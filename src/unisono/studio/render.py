@@ -346,7 +346,7 @@ class Formats:
         A moment (an aware datetime) is the day it is in the customer's time zone (or ``tz``):
         23:30 UTC on the 7th of April is the 8th in Rome.
         """
-        day = _as_date(value, _zone(tz) if tz else _budget().zone)
+        day = _as_date(value, lambda: _zone(tz) if tz else _budget().zone)
         pattern = _date_pattern(format)
         return self._cached(("d", day, pattern), lambda: format_date(day, pattern, self.locale))
 
@@ -383,9 +383,10 @@ def _date_pattern(format: str) -> str:
     return format
 
 
-def _as_date(value: Any, zone: tzinfo) -> date:
+def _as_date(value: Any, zone: Callable[[], tzinfo]) -> date:
+    """The day of ``value``; ``zone`` (asked only for a moment with an offset) says where."""
     if isinstance(value, datetime):
-        return value.astimezone(zone).date() if value.tzinfo is not None else value.date()
+        return value.astimezone(zone()).date() if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):

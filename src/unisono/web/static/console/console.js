@@ -66,6 +66,7 @@
   /* --- the inbox ---------------------------------------------------------------------------- */
 
   function inbox(container) {
+    var unnamed = {};
     var selectedId = null;
     var selectedIndex = -1;
 
@@ -139,9 +140,15 @@
       container.innerHTML = html;
       var all = rows();
       // New to the list and named by an event: a row that only moved up a page is not news.
-      var added = all.filter(function (row) {
-        return !before[row.dataset.id] && changed[row.dataset.id];
-      }).length;
+      // A fetch may show a row before the event naming it arrives (the event then triggers the
+      // next fetch): such rows wait in ``unnamed`` for their event.
+      var added = 0;
+      all.forEach(function (row) {
+        var id = row.dataset.id;
+        var isNew = !before[id] || unnamed[id];
+        if (isNew && changed[id]) { added += 1; delete unnamed[id]; }
+        else if (!before[id]) unnamed[id] = true;
+      });
       if (selectedId !== null) {
         // The same conversation if it is still listed, else the row now in its place.
         var row = current() || all[Math.min(selectedIndex, all.length - 1)] || null;

@@ -2,8 +2,10 @@
 
 Serves a fresh SQLite database with the Energia Chiara demo (``--data demo``, the default: what
 ``make demo`` shows) or the small sample inbox of the browser tests (``--data sample``), signs
-in with headless Chromium at 1280x720 and writes ``docs/screenshot-inbox.png`` and
-``docs/screenshot-conversation.png`` (Maria Rossi's open conversation). ``--db FILE`` reuses
+in with headless Chromium at 1280x720 and writes ``docs/screenshot-inbox.png``,
+``docs/screenshot-conversation.png`` (Maria Rossi's open conversation),
+``docs/screenshot-supervisor.png`` and ``docs/screenshot-studio-preview.png`` (a template's
+channels side by side, the whole page). ``--db FILE`` reuses
 an already seeded database; ``--locale en`` takes them in English; ``--out DIR`` writes elsewhere.
 """
 
@@ -62,6 +64,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--full-page", action="store_true", help="the whole page, not the viewport")
     parser.add_argument("--customer", default="Maria Rossi", help="whose conversation to open")
+    parser.add_argument(
+        "--template", default="Sollecito di pagamento", help="whose preview to take in the studio"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -95,9 +100,25 @@ def main() -> None:
                 row = page.locator("tr.inbox__row", has_text=args.customer).first
             row.locator(".row-link").click()
             page.wait_for_load_state()
+            # Taller than the viewport: the composer, then the start of the timeline.
             page.screenshot(
-                path=str(args.out / "screenshot-conversation.png"), full_page=args.full_page
+                path=str(args.out / "screenshot-conversation.png"),
+                full_page=True,
+                clip=None
+                if args.full_page
+                else {"x": 0, "y": 0, "width": args.width, "height": 1600},
             )
+            page.goto(f"{base}/supervisor")
+            page.wait_for_load_state()
+            page.screenshot(
+                path=str(args.out / "screenshot-supervisor.png"), full_page=args.full_page
+            )
+            page.goto(f"{base}/studio")
+            page.locator("a", has_text=args.template).first.click()
+            page.wait_for_load_state()
+            page.locator("a[href$='/preview']").first.click()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(args.out / "screenshot-studio-preview.png"), full_page=True)
             browser.close()
         engine.dispose()
     print(f"screenshots written to {args.out}")  # noqa: T201

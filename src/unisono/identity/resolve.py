@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from unisono.errors import Conflict, NotFound
 from unisono.identity.normalize import Handle, name_key
@@ -22,16 +22,38 @@ def find_identity(session: Session, handle: Handle) -> Identity | None:
     )
 
 
+def _owner(session: Session, handle: Handle, *, lock: bool) -> tuple[Customer, Identity] | None:
+    # One statement for the identity and its customer (locked if asked); the customer's
+    # identities are not loaded with it, only if someone reads them.
+    query = (
+        select(Customer, Identity)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(Identity.kind == handle.kind, Identity.value == handle.value)
+        .options(lazyload(Customer.identities))
+    )
+    if lock:
+        query = query.with_for_update(of=Customer)
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def resolve_customer(
-    session: Session, handle: Handle, *, raw_value: str = "", display_name: str | None = None
+    session: Session,
+    handle: Handle,
+    *,
+    raw_value: str = "",
+    display_name: str | None = None,
+    lock: bool = False,
 ) -> tuple[Customer, Identity, bool]:
     """The customer who owns ``handle``, creating the customer and identity for a new handle.
 
     Returns ``(customer, identity, created)``. Safe against a concurrent request creating the
-    same identity: the loser of the race reads the winner's row.
+    same identity: the loser of the race reads the winner's row. With ``lock`` the caller holds
+    the customer's row lock on return (a customer created here is invisible to others until
+    the caller commits, which is as good).
     """
-    identity = find_identity(session, handle)
-    if identity is None:
+    owner = _owner(session, handle, lock=lock)
+    if owner is None:
         try:
             with session.begin_nested():
                 customer = Customer(
@@ -50,10 +72,10 @@ def resolve_customer(
                 session.flush()
             return customer, identity, True
         except IntegrityError:
-            identity = find_identity(session, handle)
-            if identity is None:
+            owner = _owner(session, handle, lock=lock)
+            if owner is None:
                 raise
-    customer = session.get_one(Customer, identity.customer_id)
+    customer, identity = owner
     return customer, identity, False
 
 

@@ -23,7 +23,6 @@ from unisono.models import (
     Author,
     ChannelKind,
     Conversation,
-    Customer,
     DeliveryStatus,
     Direction,
     Interaction,
@@ -109,11 +108,11 @@ def do_ingest_interaction(
 
 
 def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) -> Interaction:
+    # Locked: threading is serialised per customer, two messages at once must not open two
+    # conversations.
     customer, identity, _ = resolve_customer(
-        session, handle, raw_value=item.identity_value, display_name=item.customer_name
+        session, handle, raw_value=item.identity_value, display_name=item.customer_name, lock=True
     )
-    # Serialise threading per customer: two messages at once must not open two conversations.
-    customer = session.get_one(Customer, customer.id, with_for_update=True)
     if item.customer_name and not customer.display_name:
         customer.display_name = item.customer_name.strip()[:300]
         customer.name_key = name_key(customer.display_name)

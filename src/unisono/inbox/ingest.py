@@ -16,7 +16,7 @@ from unisono.config import get_settings
 from unisono.errors import Invalid
 from unisono.identity.normalize import name_key, normalize_handle
 from unisono.identity.resolve import resolve_customer
-from unisono.inbox.threading import active_conversation, note_outbound, thread_inbound
+from unisono.inbox.threading import active_conversation, join_or_open, note_outbound
 from unisono.integrations.events import publish
 from unisono.integrations.payloads import conversation_data, interaction_data
 from unisono.models import (
@@ -119,11 +119,10 @@ def _store(session: Session, actor: Actor, item: NewInteraction, handle: Any) ->
     at = item.occurred_at
     new_conversation = False
     if item.direction == Direction.INBOUND:
-        existing = active_conversation(session, customer, at)
-        conversation: Conversation | None = thread_inbound(
+        conversation: Conversation | None
+        conversation, new_conversation = join_or_open(
             session, customer, at, subject=str(item.metadata.get("subject") or item.text)[:120]
         )
-        new_conversation = existing is None
         author = item.author or Author.CUSTOMER
         status = None
     else:

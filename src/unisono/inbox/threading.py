@@ -41,6 +41,14 @@ def thread_inbound(
 
     The caller holds the customer's row lock, so two messages cannot open two conversations.
     """
+    return join_or_open(session, customer, at, subject=subject)[0]
+
+
+def join_or_open(
+    session: Session, customer: Customer, at: datetime, *, subject: str = ""
+) -> tuple[Conversation, bool]:
+    """``thread_inbound``, also saying whether the conversation was opened for this interaction
+    (one query for the active conversation instead of asking again beforehand)."""
     conversation = active_conversation(session, customer, at)
     if conversation is None:
         conversation = Conversation(
@@ -52,13 +60,13 @@ def thread_inbound(
         )
         session.add(conversation)
         session.flush()
-        return conversation
+        return conversation, True
     conversation.last_activity_at = max(conversation.last_activity_at, at)
     if conversation.waiting_since is None:
         conversation.waiting_since = at
     # The customer wrote again: a snoozed or pending case needs attention now.
     conversation.status = ConversationStatus.OPEN
-    return conversation
+    return conversation, False
 
 
 def note_outbound(conversation: Conversation, at: datetime, *, answers_customer: bool) -> None:

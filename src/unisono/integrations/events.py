@@ -121,21 +121,50 @@ def recent_deliveries(
     )
 
 
+_CACHED_SUBSCRIBERS = "unisono.events.subscribers"
+
+
+def cache_subscribers(session: Session) -> None:
+    """Let ``publish`` read the active subscriptions once for the rest of ``session``'s life.
+
+    For a session that publishes many events in one transaction and changes no subscription
+    (a batch of the webhook worker): its events go to the subscriptions active when it first
+    published, as if they were all published at that moment.
+    """
+    session.info[_CACHED_SUBSCRIBERS] = None
+
+
+def _active_subscribers(session: Session) -> list[tuple[uuid.UUID, list[str]]]:
+    if _CACHED_SUBSCRIBERS in session.info:
+        cached: list[tuple[uuid.UUID, list[str]]] | None = session.info[_CACHED_SUBSCRIBERS]
+        if cached is None:
+            cached = session.info[_CACHED_SUBSCRIBERS] = _query_subscribers(session)
+        return cached
+    return _query_subscribers(session)
+
+
+def _query_subscribers(session: Session) -> list[tuple[uuid.UUID, list[str]]]:
+    rows = session.execute(
+        select(WebhookSubscription.id, WebhookSubscription.events).where(
+            WebhookSubscription.active.is_(True)
+        )
+    )
+    return [(subscription_id, events) for subscription_id, events in rows]
+
+
 def publish(session: Session, event_type: str, data: dict[str, Any]) -> int:
     """Queue ``event_type`` for every active subscriber of it; returns how many."""
     subscribers = [
-        s
-        for s in session.scalars(
-            select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-        )
-        if "*" in s.events or event_type in s.events
+        subscription_id
+        for subscription_id, events in _active_subscribers(session)
+        if "*" in events or event_type in events
     ]
-    for subscription in subscribers:
+    for subscription_id in subscribers:
         event_id = uuid7()
         session.add(
             EventDelivery(
                 id=event_id,
-                subscription_id=subscription.id,
+                subscription_id=subscription_id,
                 event_type=event_type,
                 payload={
                     "id": str(event_id),

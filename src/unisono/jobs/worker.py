@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from unisono.channels.email.imap import poll_due
 from unisono.db import session_factory
 from unisono.inbox.webhooks import DeliveryBatch, claim_pending_deliveries, process_delivery
-from unisono.integrations.events import deliver_due_events
+from unisono.integrations.events import cache_subscribers, deliver_due_events
 from unisono.media.attachments import fetch_due
 from unisono.outbound.sender import send_due
 
@@ -37,6 +37,8 @@ def process_webhooks(sessions: sessionmaker[Session], limit: int = 200, batch: i
             claimed = claim_pending_deliveries(session, limit=min(batch, limit - done))
             if not claimed:
                 break
+            # Nothing in a batch changes a subscription: publish reads them once per batch.
+            cache_subscribers(session)
             shared = DeliveryBatch()
             for delivery in claimed:
                 process_delivery(session, delivery, shared)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,29 +282,26 @@ def process_delivery(
     batch = batch or DeliveryBatch()
     channel = batch.channel(session, delivery.channel_id)
     actor = Actor(operator=None, via=f"webhook:{channel.kind}")
+    rejected: list[str] = []
     try:
-        with session.begin_nested():
-            connection = batch.connection(channel)
-            parsed = connection.parse(stored_request(delivery))
-            created = 0
-            rejected: list[str] = []
-            for message in parsed.messages:
-                try:
-                    with session.begin_nested():
+        try:
+            with session.begin_nested():
+                connection = batch.connection(channel)
+                parsed = connection.parse(stored_request(delivery))
+                # A delivery's only message or update shares its savepoint (see _item).
+                alone = len(parsed.messages) + len(parsed.updates) == 1 and not parsed.statuses
+                created = 0
+                for message in parsed.messages:
+                    with _item(session, message.external_id, rejected, alone=alone):
                         created += _ingest(session, actor, channel, message)
-                except UnisonoError as exc:
-                    # One unusable message (say, stamped in the future) must not hold back the
-                    # others of the delivery; it is named in the summary.
-                    rejected.append(f"{message.external_id}: {exc.detail}")
-            matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
-            updated = 0
-            for change in parsed.updates:
-                try:
-                    with session.begin_nested():
+                matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
+                updated = 0
+                for change in parsed.updates:
+                    with _item(session, change.external_id, rejected, alone=alone):
                         updated += apply_update(session, actor, channel, change)
-                except UnisonoError as exc:
-                    # Like a message: one unusable update must not hold back the others.
-                    rejected.append(f"{change.external_id}: {exc.detail}")
+        except _RejectedAlone as exc:
+            created = matched = updated = 0
+            rejected = [exc.line]
     except Exception as exc:
         log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
         _count_attempt(delivery)
@@ -323,6 +322,38 @@ def process_delivery(
         "ignored": list(parsed.ignored),
         "rejected": rejected,
     }
+
+
+class _RejectedAlone(Exception):
+    """The only message or update of a delivery was refused; the delivery's savepoint, its own,
+    is rolled back."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+@contextmanager
+def _item(
+    session: Session, external_id: str, rejected: list[str], *, alone: bool
+) -> Iterator[None]:
+    """One message or update of a delivery, in a savepoint of its own: a refused one (say,
+    stamped in the future) is named in ``rejected`` and does not hold back the others.
+
+    The only item of a delivery needs no savepoint besides the delivery's (two statements
+    fewer for most deliveries): its refusal is raised as ``_RejectedAlone`` to roll that back.
+    """
+    if alone:
+        try:
+            yield
+        except UnisonoError as exc:
+            raise _RejectedAlone(f"{external_id}: {exc.detail}") from exc
+        return
+    try:
+        with session.begin_nested():
+            yield
+    except UnisonoError as exc:
+        rejected.append(f"{external_id}: {exc.detail}")
 
 
 def _count_attempt(delivery: WebhookDelivery) -> None:

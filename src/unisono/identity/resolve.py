@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -22,19 +23,42 @@ def find_identity(session: Session, handle: Handle) -> Identity | None:
     )
 
 
-def _owner(session: Session, handle: Handle, *, lock: bool) -> tuple[Customer, Identity] | None:
-    # One statement for the identity and its customer (locked if asked); the customer's
-    # identities are not loaded with it, only if someone reads them.
-    query = (
+def _owners_query(*handles: Handle) -> Select[Customer, Identity]:
+    # The identities and their customers in one statement; the customers' identities are not
+    # loaded along, only if someone reads them.
+    values: dict[str, list[str]] = {}
+    for handle in handles:
+        values.setdefault(handle.kind, []).append(handle.value)
+    return (
         select(Customer, Identity)
         .join(Identity, Identity.customer_id == Customer.id)
-        .where(Identity.kind == handle.kind, Identity.value == handle.value)
+        .where(or_(*(and_(Identity.kind == k, Identity.value.in_(v)) for k, v in values.items())))
         .options(lazyload(Customer.identities))
     )
+
+
+def _owner(session: Session, handle: Handle, *, lock: bool) -> tuple[Customer, Identity] | None:
+    query = _owners_query(handle)
     if lock:
         query = query.with_for_update(of=Customer)
     row = session.execute(query).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+def lock_owners(
+    session: Session, handles: Iterable[Handle]
+) -> dict[Handle, tuple[Customer, Identity]]:
+    """The customers and identities of those of ``handles`` someone has, in one statement; the
+    customers are row-locked until the transaction ends, in id order (as merges lock them), so
+    that two callers locking several customers cannot deadlock."""
+    wanted = set(handles)
+    if not wanted:
+        return {}
+    query = _owners_query(*wanted).order_by(Customer.id).with_for_update(of=Customer)
+    return {
+        Handle(identity.kind, identity.value): (customer, identity)
+        for customer, identity in session.execute(query)
+    }
 
 
 def resolve_customer(

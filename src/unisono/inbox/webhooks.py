@@ -19,6 +19,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from unisono.channels.base import (
@@ -26,6 +27,7 @@ from unisono.channels.base import (
     HandshakeReply,
     InboundMessage,
     InteractionUpdate,
+    ParsedDelivery,
     StatusUpdate,
     WebhookRequest,
 )
@@ -35,7 +37,7 @@ from unisono.errors import NotFound, UnisonoError
 from unisono.identity.normalize import CHANNEL_IDENTITY_KIND
 from unisono.ids import uuid7
 from unisono.inbox.channel_config import connection_for
-from unisono.inbox.ingest import NewInteraction, do_ingest_interaction
+from unisono.inbox.ingest import Lookahead, NewInteraction, do_ingest_interaction, look_ahead
 from unisono.integrations.events import publish
 from unisono.integrations.payloads import interaction_data
 from unisono.media.attachments import record_media
@@ -155,26 +157,34 @@ def stored_request(delivery: WebhookDelivery) -> WebhookRequest:
     )
 
 
-def _ingest(session: Session, actor: Actor, channel: Channel, message: InboundMessage) -> bool:
+def _new_interaction(channel: Channel, message: InboundMessage) -> NewInteraction:
     metadata: dict[str, Any] = dict(message.metadata)
     if message.replies_to:
         metadata["replies_to"] = list(message.replies_to)
+    return NewInteraction(
+        channel=channel.kind,
+        identity_kind=message.identity_kind
+        or CHANNEL_IDENTITY_KIND.get(channel.kind, channel.kind),
+        identity_value=message.identity_value,
+        direction=Direction.INBOUND,
+        text=message.text,
+        occurred_at=message.occurred_at,
+        external_id=message.external_id,
+        customer_name=message.sender_name,
+        metadata=metadata,
+        channel_id=channel.id,
+    )
+
+
+def _ingest(
+    session: Session,
+    actor: Actor,
+    channel: Channel,
+    message: InboundMessage,
+    lookahead: Lookahead | None = None,
+) -> bool:
     interaction, created = do_ingest_interaction(
-        session,
-        actor,
-        NewInteraction(
-            channel=channel.kind,
-            identity_kind=message.identity_kind
-            or CHANNEL_IDENTITY_KIND.get(channel.kind, channel.kind),
-            identity_value=message.identity_value,
-            direction=Direction.INBOUND,
-            text=message.text,
-            occurred_at=message.occurred_at,
-            external_id=message.external_id,
-            customer_name=message.sender_name,
-            metadata=metadata,
-            channel_id=channel.id,
-        ),
+        session, actor, _new_interaction(channel, message), lookahead
     )
     if created and message.media:
         record_media(session, interaction, message.media)
@@ -250,12 +260,41 @@ def apply_update(
 
 class DeliveryBatch:
     """What the deliveries processed in one transaction share: each channel's row (read once;
-    the session's identity map alone would forget it between deliveries) and its connection
-    (credentials are decrypted once per connection)."""
+    the session's identity map alone would forget it between deliveries), its connection
+    (credentials are decrypted once per connection) and, once ``prepare``d, the deliveries read
+    and what their messages need looked up together."""
 
     def __init__(self) -> None:
         self._channels: dict[uuid.UUID, Channel] = {}
         self._connections: dict[uuid.UUID, Connection] = {}
+        self._parsed: dict[uuid.UUID, ParsedDelivery] = {}
+        self.lookahead: Lookahead | None = None
+
+    def prepare(self, session: Session, deliveries: list[WebhookDelivery]) -> None:
+        """Read ``deliveries`` and look up what their messages need (``look_ahead``: one query
+        for all instead of a few per message). A delivery that cannot be read is left for
+        ``process_delivery`` to fail; a lookahead that fails (say, a deadlock) is done without.
+        """
+        items: list[NewInteraction] = []
+        for delivery in deliveries:
+            channel = self.channel(session, delivery.channel_id)
+            try:
+                parsed = self.connection(channel).parse(stored_request(delivery))
+            except Exception:  # noqa: BLE001, S112 - process_delivery fails it, with its error
+                continue
+            self._parsed[delivery.id] = parsed
+            items.extend(_new_interaction(channel, message) for message in parsed.messages)
+        try:
+            with session.begin_nested():
+                self.lookahead = look_ahead(session, items)
+        except DBAPIError as exc:
+            log.warning("looking ahead failed, processing without: %s", exc)
+
+    def parse(self, channel: Channel, delivery: WebhookDelivery) -> ParsedDelivery:
+        parsed = self._parsed.get(delivery.id)
+        if parsed is None:
+            parsed = self.connection(channel).parse(stored_request(delivery))
+        return parsed
 
     def channel(self, session: Session, channel_id: uuid.UUID) -> Channel:
         channel = self._channels.get(channel_id)
@@ -286,14 +325,13 @@ def process_delivery(
     try:
         try:
             with session.begin_nested():
-                connection = batch.connection(channel)
-                parsed = connection.parse(stored_request(delivery))
+                parsed = batch.parse(channel, delivery)
                 # A delivery's only message or update shares its savepoint (see _item).
                 alone = len(parsed.messages) + len(parsed.updates) == 1 and not parsed.statuses
                 created = 0
                 for message in parsed.messages:
                     with _item(session, message.external_id, rejected, alone=alone):
-                        created += _ingest(session, actor, channel, message)
+                        created += _ingest(session, actor, channel, message, batch.lookahead)
                 matched = sum(apply_status(session, channel.kind, s) for s in parsed.statuses)
                 updated = 0
                 for change in parsed.updates:

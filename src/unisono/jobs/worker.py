@@ -40,6 +40,7 @@ def process_webhooks(sessions: sessionmaker[Session], limit: int = 200, batch: i
             # Nothing in a batch changes a subscription: publish reads them once per batch.
             cache_subscribers(session)
             shared = DeliveryBatch()
+            shared.prepare(session, claimed)
             for delivery in claimed:
                 process_delivery(session, delivery, shared)
         done += len(claimed)

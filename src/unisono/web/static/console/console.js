@@ -114,6 +114,7 @@
       var body = new URLSearchParams(new FormData(form));
       body.set("conversation", row.dataset.id);
       var name = link(row) ? link(row).textContent.trim() : "";
+      var id = row.dataset.id;
       fetch(form.action, {
         method: "POST",
         body: body,
@@ -122,9 +123,11 @@
       })
         .then(function (response) {
           if (!response.ok) throw new Error(String(response.status));
+          // A live refresh may have replaced the rows meanwhile: find the resolved one again.
           var all = rows();
-          var index = all.indexOf(row);
-          row.remove();
+          var shown = container.querySelector('tr.inbox__row[data-id="' + id + '"]');
+          var index = shown ? all.indexOf(shown) : Math.max(selectedIndex, 0);
+          if (shown) shown.remove();
           var rest = rows();
           select(rest[Math.min(index, rest.length - 1)] || null, true);
           announce((container.dataset.msgResolved || "").replace("{customer}", name));

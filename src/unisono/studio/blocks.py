@@ -234,20 +234,7 @@ def do_approve_block_version(
             ContentBlockVersion.status == VersionStatus.APPROVED,
         )
     )
-    workflow.mark_approved(version, actor, text, current)
-    if current is not None:
-        workflow.record_step(
-            session,
-            actor,
-            SUBJECT,
-            block.id,
-            "retired",
-            version=current.number,
-            details={"superseded_by": number},
-        )
-    workflow.record_step(
-        session, actor, SUBJECT, block.id, "approved", version=number, comment=text
-    )
+    workflow.do_approve(session, actor, SUBJECT, block.id, version, current, text)
     return version
 
 

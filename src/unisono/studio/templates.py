@@ -423,20 +423,7 @@ def do_approve_version(
             TemplateVersion.status == VersionStatus.APPROVED,
         )
     )
-    workflow.mark_approved(version, actor, text, current)
-    if current is not None:
-        workflow.record_step(
-            session,
-            actor,
-            SUBJECT,
-            template.id,
-            "retired",
-            version=current.number,
-            details={"superseded_by": number},
-        )
-    workflow.record_step(
-        session, actor, SUBJECT, template.id, "approved", version=number, comment=text
-    )
+    workflow.do_approve(session, actor, SUBJECT, template.id, version, current, text)
     return version
 
 

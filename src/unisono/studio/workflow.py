@@ -197,6 +197,38 @@ def mark_approved(
     version.review_comment = comment
 
 
+def do_approve(
+    session: Session,
+    actor: Actor,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    version: ReviewedVersionMixin,
+    current: ReviewedVersionMixin | None,
+    comment: str,
+) -> None:
+    """Approve ``version`` of a template or block, retire ``current`` and record both steps."""
+    mark_approved(version, actor, comment, current)
+    if current is not None:
+        record_step(
+            session,
+            actor,
+            subject_type,
+            subject_id,
+            "retired",
+            version=current.number,
+            details={"superseded_by": version.number},
+        )
+    record_step(
+        session,
+        actor,
+        subject_type,
+        subject_id,
+        "approved",
+        version=version.number,
+        comment=comment,
+    )
+
+
 def mark_rejected(version: ReviewedVersionMixin, actor: Actor, comment: str) -> None:
     version.status = VersionStatus.REJECTED
     version.reviewed_by_id = actor.operator_id

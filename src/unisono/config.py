@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     media_dir: str = "./var/media"
     # Run the in-process worker inside each API process (embedded mode).
     embedded_worker: bool = True
+    # The largest webhook body accepted (Meta's deliveries stay under 3 MB); larger ones get 413.
+    webhook_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # Answer targets (SLA) by conversation priority, in minutes: for the first answer and for
     # each next one after the customer writes again.
     sla_urgent_minutes: float = Field(default=15, gt=0)

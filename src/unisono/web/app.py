@@ -19,11 +19,11 @@ from unisono.jobs.worker import Worker
 from unisono.web.api import canned as canned_api
 from unisono.web.api.router import api_router
 from unisono.web.console.routes import install_console
+from unisono.web.intake import WebhookIntake
 from unisono.web.metrics import router as metrics_router
 from unisono.web.problems import install_problem_handlers
 from unisono.web.webchat import router as webchat_router
 from unisono.web.webhooks import router as webhooks_router
-from unisono.web.webhooks import webhook_route
 
 STATIC = Path(__file__).parent / "static"
 
@@ -62,8 +62,8 @@ def create_app(engine: Engine | None = None, *, embedded_worker: bool | None = N
     app.state.connections = ConnectionCache(app.state.sessions)
     app.state.delivery_writer = DeliveryWriter(app.state.sessions)
     install_problem_handlers(app)
-    # Providers' calls first: routes are matched in order, and they are the hot path.
-    app.router.routes.insert(0, webhook_route())
+    # Added last, so outermost: providers' calls are answered before the rest of the stack.
+    app.add_middleware(WebhookIntake, state=app.state, max_bytes=get_settings().webhook_max_bytes)
     app.include_router(webhooks_router)
     app.include_router(api_router)
     app.include_router(canned_api.router, prefix="/api/v1")

@@ -1,0 +1,192 @@
+"""Webhook intake: providers' POSTs to /webhooks/{kind}/{channel_id}, answered once stored.
+
+The hot path of ingestion, so a plain ASGI layer placed in front of the application's router
+(``install_intake``) rather than a route: a provider's call skips the middleware, exception
+handlers, routing and request/response objects that the console and the API need and a webhook
+does not. Every other request passes through untouched, and so does a POST whose path is not a
+webhook's (the application answers it as before).
+
+Per request: the body is read (at most ``webhook_max_bytes``, else 413), the channel's connection
+comes from a per-process cache, the signature is checked and the payload read on the event loop
+(``check_webhook``: no database), the row joins the next group commit (``DeliveryWriter``), and
+the answer waits for its commit: a 2xx means stored. Errors answer problem+json like the API.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL, State
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from unisono.channels.base import WebhookRequest
+from unisono.channels.errors import SignatureInvalid
+from unisono.errors import NotFound
+from unisono.inbox.channel_config import ConnectionCache
+from unisono.inbox.webhook_writer import DeliveryWriter
+from unisono.inbox.webhooks import check_webhook, webhook_row
+from unisono.web.problems import problem
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/webhooks/"
+
+
+class _Disconnected(Exception):
+    """The provider hung up before its body arrived: nothing stored, nobody to answer."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def webhook_target(path: str) -> tuple[str, uuid.UUID] | None:
+    """``(kind, channel_id)`` when ``path`` is a webhook's, else None."""
+    if not path.startswith(PREFIX):
+        return None
+    kind, slash, rest = path[len(PREFIX) :].partition("/")
+    if not slash or not kind or "/" in rest:
+        return None
+    try:
+        return kind, uuid.UUID(rest)
+    except ValueError:
+        return None
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body; _TooLarge past ``limit`` bytes, _Disconnected if the client left."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def webhook_request(scope: Scope, body: bytes) -> WebhookRequest:
+    """The provider-neutral request the adapters verify and parse."""
+    query = scope.get("query_string") or b""
+    return WebhookRequest(
+        method=scope["method"],
+        # The URL as the provider called it (Twilio signs it), exactly as Starlette spells it.
+        url=str(URL(scope=scope)),
+        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+        query=dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {},
+        body=body,
+    )
+
+
+class WebhookIntake:
+    """Pure ASGI middleware: answers webhook POSTs itself, passes everything else on.
+
+    ``state`` is the application's: its ``connections`` cache, ``delivery_writer`` and, when an
+    embedded worker runs, ``worker`` (woken after each stored delivery).
+    """
+
+    def __init__(self, app: ASGIApp, *, state: State, max_bytes: int) -> None:
+        self.app = app
+        self.state = state
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            target = webhook_target(scope["path"])
+            # A NUL in the query string is left to the application, which refuses it (RefuseNul).
+            query = scope.get("query_string") or b""
+            if target is not None and b"\x00" not in query and b"%00" not in query:
+                await self.receive(scope, receive, send, *target)
+                return
+        await self.app(scope, receive, send)
+
+    async def receive(
+        self, scope: Scope, receive: Receive, send: Send, kind: str, channel_id: uuid.UUID
+    ) -> None:
+        """Verify, store, acknowledge; the worker turns the delivery into interactions later."""
+        try:
+            body = await read_body(receive, self.max_bytes)
+        except _Disconnected:
+            return
+        except _TooLarge:
+            await self.problem(
+                scope,
+                receive,
+                send,
+                413,
+                "Payload too large",
+                f"a webhook body is at most {self.max_bytes} bytes",
+                code="payload_too_large",
+            )
+            return
+        cache: ConnectionCache = self.state.connections
+        connection = cache.cached(channel_id, kind)
+        if connection is None:
+            try:
+                connection = await run_in_threadpool(cache.load, channel_id, kind)
+            except NotFound as exc:
+                await self.problem(scope, receive, send, 404, "Not found", exc.detail, exc.code)
+                return
+        request = webhook_request(scope, body)
+        try:
+            checked = check_webhook(connection, request)
+        except SignatureInvalid as exc:
+            await self.problem(
+                scope, receive, send, 401, "Invalid signature", exc.detail, "invalid_signature"
+            )
+            return
+        row = webhook_row(channel_id, kind, request, checked)
+        writer: DeliveryWriter = self.state.delivery_writer
+        await writer.store(row)
+        if checked.malformed is not None:
+            await self.problem(
+                scope,
+                receive,
+                send,
+                400,
+                "Malformed payload",
+                checked.malformed,
+                "malformed_payload",
+                delivery_id=str(row["id"]),
+            )
+            return
+        worker = getattr(self.state, "worker", None)
+        if worker is not None:
+            worker.wake()
+        reply = checked.reply
+        content = reply.body.encode()
+        headers = [(b"content-length", str(len(content)).encode())]
+        if reply.media_type:
+            headers.append((b"content-type", _content_type(reply.media_type)))
+        start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": content})
+
+    @staticmethod
+    async def problem(
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        title: str,
+        detail: str,
+        code: str,
+        **extra: Any,
+    ) -> None:
+        await problem(status, title, detail, code=code, **extra)(scope, receive, send)
+
+
+def _content_type(media_type: str) -> bytes:
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")

@@ -4,11 +4,17 @@ What it measures, in one run on one machine:
 
 * **Unisono**: N distinct, correctly signed WhatsApp Cloud API webhooks (one text message each,
   a different wamid and text, a few hundred senders) POSTed over HTTP to
-  ``/webhooks/whatsapp/{channel_id}`` at saturation (a fixed number of requests over a bounded
-  number of keep-alive connections). The app is the real one (``unisono.web.asgi:app``) under
-  uvicorn with ``--workers`` processes and ``UNISONO_EMBEDDED_WORKER=false``, so the HTTP
-  processes only verify, store and acknowledge; ``--queue-workers`` separate ``unisono worker``
-  processes turn the stored deliveries into interactions meanwhile, as in production.
+  ``/webhooks/whatsapp/{channel_id}`` at saturation: ``--concurrency`` keep-alive connections
+  (256 by default) each sending its next request as soon as the last is answered. Saturation
+  needs enough of them: each answer waits for its group commit, so with too few connections the
+  rate is bounded by the commit latency while the CPU idles (64 connections gave about half the
+  rate of 256 here, for a ceiling that stayed the same). The app is the real one
+  (``unisono.web.app:create_app``) under uvicorn with ``--workers`` processes and
+  ``UNISONO_EMBEDDED_WORKER=false``, so the HTTP processes only verify, store and acknowledge;
+  ``--queue-workers`` separate ``unisono worker --nice N`` processes turn the stored deliveries
+  into interactions meanwhile, as in production. They run at a lower CPU priority
+  (``--worker-nice``, 10 by default; 0 to compare): on one machine shared by both, a burst is
+  accepted first and processed as the CPU frees up, which the lag below shows.
   Reported: accepted (2xx) per second, p50/p90/p99 latency, errors by status.
 * **Lag**: for every message, the interaction's ``created_at`` minus the ``created_at`` of its
   stored delivery (the moment the webhook was accepted, same clock); p50/p99, and the seconds
@@ -436,12 +442,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def queue_workers(env: dict[str, str], n: int) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``n`` ``unisono worker`` processes processing stored deliveries until the block ends."""
+def queue_workers(
+    env: dict[str, str], n: int, nice: int = 0
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``n`` ``unisono worker --nice nice`` processes processing stored deliveries until the
+    block ends."""
     full_env = {**os.environ, **env}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "unisono", "worker"],
+            [sys.executable, "-m", "unisono", "worker", "--nice", str(nice)],
             env=full_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -717,7 +726,8 @@ def run(
     requests: int = 60_000,
     workers: int = 2,
     queue_worker_count: int = 1,
-    concurrency: int = 64,
+    worker_nice: int = 10,
+    concurrency: int = 256,
     loader: str = "auto",
     threads: int = 2,
     senders: int = 500,
@@ -758,7 +768,7 @@ def run(
     with serve("unisono.web.app:create_app", env, workers) as server:
         if warm:
             python_load(server.base, path, warm, min(concurrency, 8))
-        with queue_workers(env, queue_worker_count):
+        with queue_workers(env, queue_worker_count, worker_nice):
             # The warm-up deliveries reach the timeline before the measured load starts.
             wait_for_timeline(engine, len(stored_wamids(engine)), time.time(), 0, lag_timeout)
             phases["unisono_load_average_before"] = load_average()
@@ -801,6 +811,7 @@ def run(
         "database_settings": facts["settings"],
         "uvicorn_workers": workers,
         "queue_workers": queue_worker_count,
+        "queue_worker_nice": worker_nice,
         "loader": loader,
         "concurrency": concurrency,
         "requests": unisono_stats["requests"],
@@ -828,8 +839,8 @@ def run(
                 else f"each of {len(measured)} distinct signed bodies POSTed once; "
             )
             + f"uvicorn --workers {workers} (UNISONO_EMBEDDED_WORKER=false) and "
-            f"{queue_worker_count} 'unisono worker' process(es); ceiling = bench/ceiling_app.py "
-            "served and loaded the same way"
+            f"{queue_worker_count} 'unisono worker --nice {worker_nice}' process(es); "
+            "ceiling = bench/ceiling_app.py served and loaded the same way"
         ),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -852,7 +863,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured webhooks first")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--queue-workers", type=int, default=1, help="'unisono worker' processes")
-    parser.add_argument("--concurrency", type=int, default=64, help="open connections")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="'unisono worker --nice': how far the queue workers yield the CPU to the HTTP ones",
+    )
+    parser.add_argument("--concurrency", type=int, default=256, help="open connections")
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--senders", type=int, default=500, help="distinct customers")
@@ -879,6 +896,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         requests=args.requests,
         workers=args.workers,
         queue_worker_count=args.queue_workers,
+        worker_nice=args.worker_nice,
         concurrency=args.concurrency,
         loader=args.loader,
         threads=args.threads,

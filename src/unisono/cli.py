@@ -233,13 +233,29 @@ def webhooks_replay(
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="Drain the queues once and exit.")] = False,
+    nice: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=19,
+            envvar="UNISONO_WORKER_NICE",
+            help=(
+                "Lower this worker's CPU priority by this much (like nice(1)): on a machine it "
+                "shares with the HTTP processes, webhooks are then accepted first in a burst "
+                "and processed as the CPU frees up."
+            ),
+        ),
+    ] = 0,
 ) -> None:
     """Process webhooks, send queued messages and fetch media (run any number of these)."""
+    import os
     import signal
     import threading
 
     from unisono.jobs.worker import Worker
 
+    if nice:
+        os.nice(nice)
     runner = Worker(get_engine())
     if once:
         err.print(f"{runner.drain()} items handled")

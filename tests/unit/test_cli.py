@@ -140,3 +140,24 @@ def test_channel_create_list_and_replay(db: Path) -> None:
     replay = run(db, "webhooks", "replay")
     assert replay.returncode == 0, replay.stderr
     assert "0 deliveries queued again" in replay.stderr
+
+
+def test_a_worker_can_yield_the_cpu_to_intake(db: Path) -> None:
+    env = {**os.environ, "UNISONO_DATABASE_URL": f"sqlite:///{db}", "UNISONO_ENV": "test"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "unisono", "worker", "--nice", "7"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stderr is not None
+        assert "worker running" in worker.stderr.readline()
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(ours + 7, 19)
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0
+    refused = run(db, "worker", "--nice", "25")
+    assert refused.returncode == 2
+    assert "--nice" in refused.stderr

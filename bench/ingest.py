@@ -242,6 +242,19 @@ def count_interactions(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(Interaction)).scalar_one())
 
 
+def settle(engine: Engine, quiet: float = 1.0) -> None:
+    """Wait until no delivery has been stored for ``quiet`` seconds: the requests still in
+    flight when the loader stopped are stored too, and the timeline must end up with them."""
+    last = -1
+    while True:
+        with engine.connect() as conn:
+            now = int(conn.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one())
+        if now == last:
+            return
+        last = now
+        time.sleep(quiet)
+
+
 def stored_wamids(engine: Engine) -> set[str]:
     """The distinct messages among the stored deliveries (what the timeline must end up with)."""
     with engine.connect() as conn:
@@ -780,6 +793,7 @@ def run(
                 )
             phases["unisono_load_average_after"] = load_average()
             log(f"unisono: {result.as_dict()['accepted_per_s']}/s; waiting for the timeline")
+            settle(engine)
             lag = wait_for_timeline(
                 engine,
                 len(stored_wamids(engine)),

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -18,6 +19,8 @@ from starlette.types import Message, Scope
 
 from tests.channels.conftest import MakeChannel, rows
 from unisono.channels.signatures import meta_signature
+from unisono.db import make_engine, session_factory
+from unisono.inbox.webhook_writer import DeliveryWriter
 from unisono.models import WebhookDelivery, WebhookStatus
 from unisono.web.intake import WebhookIntake, webhook_request, webhook_target
 
@@ -202,3 +205,18 @@ def test_the_request_is_what_starlette_would_read(query: str, host: bytes) -> No
     assert request.query == dict(starlette.query_params)
     assert request.headers == {"host": host.decode(), "x-twilio-signature": "abc"}
     assert request.body == b"Body=ciao"
+
+
+def test_a_database_that_cannot_store_gets_the_provider_a_503(
+    app: Any, channel: Any, tmp_path: Path
+) -> None:
+    broken = make_engine(f"sqlite:///{tmp_path}/migrated-nowhere.db")  # no tables at all
+    app.state.delivery_writer = DeliveryWriter(session_factory(broken))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post(
+            f"/webhooks/whatsapp/{channel.id}", content=BODY, headers=signed(BODY)
+        )
+    broken.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "not_stored"

@@ -9,7 +9,8 @@ webhook's (the application answers it as before).
 Per request: the body is read (at most ``webhook_max_bytes``, else 413), the channel's connection
 comes from a per-process cache, the signature is checked and the payload read on the event loop
 (``check_webhook``: no database), the row joins the next group commit (``DeliveryWriter``), and
-the answer waits for its commit: a 2xx means stored. Errors answer problem+json like the API.
+the answer waits for its commit: a 2xx means stored. Errors answer problem+json like the API;
+a database that cannot store the row gets the provider a 503 (it retries), never a 2xx.
 """
 
 from __future__ import annotations
@@ -147,7 +148,21 @@ class WebhookIntake:
             return
         row = webhook_row(channel_id, kind, request, checked)
         writer: DeliveryWriter = self.state.delivery_writer
-        await writer.store(row)
+        try:
+            await writer.store(row)
+        except Exception:
+            log.exception("a %s webhook for channel %s could not be stored", kind, channel_id)
+            await self.problem(
+                scope,
+                receive,
+                send,
+                503,
+                "Not stored",
+                "the delivery could not be stored now; nothing was kept, send it again",
+                "not_stored",
+                headers={"Retry-After": "5"},
+            )
+            return
         if checked.malformed is not None:
             await self.problem(
                 scope,
@@ -181,9 +196,11 @@ class WebhookIntake:
         title: str,
         detail: str,
         code: str,
+        headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        await problem(status, title, detail, code=code, **extra)(scope, receive, send)
+        response = problem(status, title, detail, code=code, headers=headers, **extra)
+        await response(scope, receive, send)
 
 
 def _content_type(media_type: str) -> bytes:

@@ -31,7 +31,7 @@ dropped and recreated, migrated, with one WhatsApp channel.
 
 Run it::
 
-    .venv/bin/python bench/ingest.py                              # PostgreSQL, 20,000 webhooks
+    .venv/bin/python bench/ingest.py                              # PostgreSQL, 20 s per phase
     .venv/bin/python bench/ingest.py --requests 5000 --workers 1
     .venv/bin/python bench/ingest.py --database-url sqlite:///var/bench-ingest.db
     .venv/bin/python bench/ingest.py --output bench/results/ingest-postgresql.json
@@ -736,7 +736,7 @@ def profiling(pid: int | None, seconds: float, output: Path | None) -> Iterator[
 def run(
     url: str = DEFAULT_DATABASE_URL,
     *,
-    requests: int = 60_000,
+    requests: int = 150_000,
     workers: int = 2,
     queue_worker_count: int = 1,
     worker_nice: int = 10,
@@ -744,7 +744,7 @@ def run(
     loader: str = "auto",
     threads: int = 2,
     senders: int = 500,
-    lag_timeout: float = 600.0,
+    lag_timeout: float = 1200.0,
     warmup: int = 200,
     duration: float = 20.0,
     profile: Path | None = None,
@@ -870,7 +870,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--requests",
         type=int,
-        default=60_000,
+        default=150_000,
         help="distinct signed bodies (wrk: the pool for --duration; python: each sent once)",
     )
     parser.add_argument("--duration", type=float, default=20, help="wrk: seconds per phase")
@@ -887,7 +887,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--senders", type=int, default=500, help="distinct customers")
-    parser.add_argument("--lag-timeout", type=float, default=600, help="seconds")
+    parser.add_argument("--lag-timeout", type=float, default=1200, help="seconds")
     parser.add_argument(
         "--profile",
         type=Path,

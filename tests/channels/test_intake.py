@@ -22,7 +22,7 @@ from unisono.channels.signatures import meta_signature
 from unisono.db import make_engine, session_factory
 from unisono.inbox.webhook_writer import DeliveryWriter
 from unisono.models import WebhookDelivery, WebhookStatus
-from unisono.web.intake import WebhookIntake, webhook_request, webhook_target
+from unisono.web.intake import WebhookIntake, route_path, webhook_request, webhook_target
 
 T = TypeVar("T")
 SECRET = "intake-app-secret"
@@ -180,6 +180,14 @@ def test_a_webhook_path_names_its_kind_and_channel(kind: str, channel_id: uuid.U
     assert webhook_target(f"/webhooks/{kind}/{channel_id}/") is None
     assert webhook_target(f"/webhooks//{channel_id}") is None
     assert webhook_target(f"/api/webhooks/{kind}/{channel_id}") is None
+
+
+def test_behind_a_proxy_prefix_the_path_below_it_is_routed() -> None:
+    path = "/webhooks/sms/0190a4b2-0000-7000-8000-000000000000"
+    assert route_path({"path": "/unisono" + path, "root_path": "/unisono"}) == path
+    assert route_path({"path": path, "root_path": "/unisono"}) == path
+    assert route_path({"path": "/unisonox" + path, "root_path": "/unisono"}) == "/unisonox" + path
+    assert route_path({"path": path, "root_path": ""}) == path
 
 
 @given(st.text())

@@ -58,6 +58,15 @@ def webhook_target(path: str) -> tuple[str, uuid.UUID] | None:
         return None
 
 
+def route_path(scope: Scope) -> str:
+    """The path below the application's mount point (``root_path``), as Starlette routes it."""
+    path: str = scope["path"]
+    root = scope.get("root_path") or ""
+    if root and path.startswith(root + "/"):
+        return path[len(root) :]
+    return path
+
+
 async def read_body(receive: Receive, limit: int) -> bytes:
     """The whole request body; _TooLarge past ``limit`` bytes, _Disconnected if the client left."""
     chunks: list[bytes] = []
@@ -103,7 +112,7 @@ class WebhookIntake:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            target = webhook_target(scope["path"])
+            target = webhook_target(route_path(scope))
             # A NUL in the query string is left to the application, which refuses it (RefuseNul).
             query = scope.get("query_string") or b""
             if target is not None and b"\x00" not in query and b"%00" not in query:

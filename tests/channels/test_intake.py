@@ -18,10 +18,13 @@ from starlette.requests import Request
 from starlette.types import Message, Scope
 
 from tests.channels.conftest import MakeChannel, rows
+from unisono.channels.base import ParsedDelivery, WebhookRequest
 from unisono.channels.signatures import meta_signature
+from unisono.channels.whatsapp.provider import WhatsAppConnection
 from unisono.db import make_engine, session_factory
 from unisono.inbox.webhook_writer import DeliveryWriter
-from unisono.models import WebhookDelivery, WebhookStatus
+from unisono.inbox.webhooks import do_replay
+from unisono.models import Interaction, WebhookDelivery, WebhookStatus
 from unisono.web.intake import WebhookIntake, route_path, webhook_request, webhook_target
 
 T = TypeVar("T")
@@ -228,3 +231,26 @@ def test_a_database_that_cannot_store_gets_the_provider_a_503(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["code"] == "not_stored"
+
+
+def test_a_parser_bug_keeps_the_delivery_for_replay_instead_of_a_5xx(
+    client: TestClient, app: Any, channel: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: WhatsAppConnection, request: WebhookRequest) -> ParsedDelivery:
+        raise KeyError("a field the parser forgot")
+
+    monkeypatch.setattr(WhatsAppConnection, "parse", broken)
+    response = client.post(f"/webhooks/whatsapp/{channel.id}", content=BODY, headers=signed(BODY))
+    assert response.status_code == 200
+    app.state.worker.drain()
+    (delivery,) = rows(session, WebhookDelivery)
+    assert delivery.status == WebhookStatus.FAILED
+    assert "a field the parser forgot" in (delivery.error or "")
+    assert rows(session, Interaction) == []
+    monkeypatch.undo()  # the parser is fixed: a replay puts the message on the timeline
+    assert do_replay(session, [delivery.id]) == 1
+    session.commit()
+    session.close()
+    app.state.worker.drain()
+    (message,) = rows(session, Interaction)
+    assert message.external_id == "wamid.INTAKE1"

@@ -1,7 +1,7 @@
 """Webhook intake: providers' POSTs to /webhooks/{kind}/{channel_id}, answered once stored.
 
-The hot path of ingestion, so a plain ASGI layer placed in front of the application's router
-(``install_intake``) rather than a route: a provider's call skips the middleware, exception
+The hot path of ingestion, so a plain ASGI layer in front of the application (``create_app``
+adds it last, so outermost) rather than a route: a provider's call skips the middleware, exception
 handlers, routing and request/response objects that the console and the API need and a webhook
 does not. Every other request passes through untouched, and so does a POST whose path is not a
 webhook's (the application answers it as before).
@@ -147,6 +147,10 @@ class WebhookIntake:
             except NotFound as exc:
                 await self.problem(scope, receive, send, 404, "Not found", exc.detail, exc.code)
                 return
+            except Exception:
+                log.exception("the %s channel %s could not be loaded", kind, channel_id)
+                await self.unavailable(scope, receive, send)
+                return
         request = webhook_request(scope, body)
         try:
             checked = check_webhook(connection, request)
@@ -161,16 +165,7 @@ class WebhookIntake:
             await writer.store(row)
         except Exception:
             log.exception("a %s webhook for channel %s could not be stored", kind, channel_id)
-            await self.problem(
-                scope,
-                receive,
-                send,
-                503,
-                "Not stored",
-                "the delivery could not be stored now; nothing was kept, send it again",
-                "not_stored",
-                headers={"Retry-After": "5"},
-            )
+            await self.unavailable(scope, receive, send)
             return
         if checked.malformed is not None:
             await self.problem(
@@ -195,6 +190,20 @@ class WebhookIntake:
         start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
         await send(start)
         await send({"type": "http.response.body", "body": content})
+
+    @classmethod
+    async def unavailable(cls, scope: Scope, receive: Receive, send: Send) -> None:
+        """Our database failed, not the provider: 503, so that it sends the delivery again."""
+        await cls.problem(
+            scope,
+            receive,
+            send,
+            503,
+            "Not stored",
+            "the delivery could not be stored now; nothing was kept, send it again",
+            "not_stored",
+            headers={"Retry-After": "5"},
+        )
 
     @staticmethod
     async def problem(

@@ -738,7 +738,7 @@ def run(
     *,
     requests: int = 150_000,
     workers: int = 2,
-    queue_worker_count: int = 1,
+    queue_worker_count: int = 2,
     worker_nice: int = 10,
     concurrency: int = 256,
     loader: str = "auto",
@@ -876,7 +876,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20, help="wrk: seconds per phase")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured webhooks first")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--queue-workers", type=int, default=1, help="'unisono worker' processes")
+    parser.add_argument(
+        "--queue-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="'unisono worker' processes (default: one per core)",
+    )
     parser.add_argument(
         "--worker-nice",
         type=int,

@@ -158,12 +158,15 @@ def test_the_acknowledgement_is_the_providers_own(client: TestClient, channel: A
 # -- what it leaves to the application --------------------------------------------------------
 
 
-def test_other_requests_reach_the_application(
+def test_other_requests_reach_the_application_or_are_told_the_address(
     client: TestClient, channel: Any, session: Session
 ) -> None:
-    # Not a channel id: the application's own routing answers (GET only there).
-    assert client.post("/webhooks/whatsapp/not-a-uuid", content=BODY).status_code == 405
-    assert client.post(f"/webhooks/whatsapp/{channel.id}/extra", content=BODY).status_code == 404
+    # Below /webhooks/ but naming no channel: a 404 that says what the address should be.
+    for path in ("/webhooks/whatsapp/not-a-uuid", f"/webhooks/whatsapp/{channel.id}/extra"):
+        response = client.post(path, content=BODY)
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "/webhooks/{kind}/{channel id}" in response.json()["detail"]
     # A NUL in the query string is refused by the application, as for every other URL.
     response = client.post(
         f"/webhooks/whatsapp/{channel.id}?x=%00", content=BODY, headers=signed(BODY)

@@ -3,8 +3,8 @@
 The hot path of ingestion, so a plain ASGI layer in front of the application (``create_app``
 adds it last, so outermost) rather than a route: a provider's call skips the middleware, exception
 handlers, routing and request/response objects that the console and the API need and a webhook
-does not. Every other request passes through untouched, and so does a POST whose path is not a
-webhook's (the application answers it as before).
+does not. Every other request passes through untouched; a POST below /webhooks/ that names no
+channel gets a 404 that says what the address should be.
 
 Per request: the body is read (at most ``webhook_max_bytes``, else 413), the channel's connection
 comes from a per-process cache, the signature is checked and the payload read on the event loop
@@ -112,10 +112,23 @@ class WebhookIntake:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            target = webhook_target(route_path(scope))
+            path = route_path(scope)
             # A NUL in the query string is left to the application, which refuses it (RefuseNul).
             query = scope.get("query_string") or b""
-            if target is not None and b"\x00" not in query and b"%00" not in query:
+            if path.startswith(PREFIX) and b"\x00" not in query and b"%00" not in query:
+                target = webhook_target(path)
+                if target is None:
+                    await self.problem(
+                        scope,
+                        receive,
+                        send,
+                        404,
+                        "Not a webhook address",
+                        "webhooks are posted to /webhooks/{kind}/{channel id}, the path that "
+                        "creating the channel answered with",
+                        "not_found",
+                    )
+                    return
                 await self.receive(scope, receive, send, *target)
                 return
         await self.app(scope, receive, send)

@@ -270,14 +270,31 @@ def apply_update(
 class DeliveryBatch:
     """What the deliveries processed in one transaction share: each channel's row (read once;
     the session's identity map alone would forget it between deliveries), its connection
-    (credentials are decrypted once per connection) and, once ``prepare``d, the deliveries read
-    and what their messages need looked up together."""
+    (credentials are decrypted once per connection), once ``prepare``d, the deliveries read
+    and what their messages need looked up together, and the outcomes to ``settle``."""
 
     def __init__(self) -> None:
         self._channels: dict[uuid.UUID, Channel] = {}
         self._connections: dict[uuid.UUID, Connection] = {}
         self._parsed: dict[uuid.UUID, ParsedDelivery] = {}
+        self._outcomes: list[tuple[WebhookDelivery, dict[str, Any]]] = []
         self.lookahead: Lookahead | None = None
+
+    def outcome(self, delivery: WebhookDelivery, **fields: Any) -> None:
+        """What became of ``delivery``, written to it by ``settle``."""
+        self._outcomes.append((delivery, fields))
+
+    def settle(self) -> None:
+        """Write every outcome to its delivery, after the last delivery's savepoint: the batch's
+        updates then go out together (one executemany) instead of one flushed by each next
+        savepoint. The caller's transaction commits them with the interactions or not at all."""
+        for delivery, fields in self._outcomes:
+            # Counted with the outcome rather than before the savepoint, which would flush it
+            # on its own.
+            delivery.attempts += 1
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+        self._outcomes.clear()
 
     def prepare(self, session: Session, deliveries: list[WebhookDelivery]) -> None:
         """Read ``deliveries`` and look up what their messages need (``look_ahead``: one query
@@ -325,9 +342,14 @@ def process_delivery(
 
     On failure the delivery is marked ``failed`` with its error (the caller commits), and every
     partial change of this delivery is rolled back. ``batch`` shares channels and connections
-    between the deliveries of one transaction.
+    between the deliveries of one transaction; with one, the outcome is written to the delivery
+    when the caller calls ``batch.settle()``, without one at once.
     """
-    batch = batch or DeliveryBatch()
+    if batch is None:
+        own = DeliveryBatch()
+        process_delivery(session, delivery, own)
+        own.settle()
+        return
     channel = batch.channel(session, delivery.channel_id)
     actor = Actor(operator=None, via=f"webhook:{channel.kind}")
     rejected: list[str] = []
@@ -351,24 +373,26 @@ def process_delivery(
             rejected = [exc.line]
     except Exception as exc:
         log.warning("webhook delivery %s failed: %s", delivery.id, exc, exc_info=True)
-        _count_attempt(delivery)
-        delivery.status = WebhookStatus.FAILED
-        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+        batch.outcome(
+            delivery, status=WebhookStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         return
-    _count_attempt(delivery)
-    delivery.status = WebhookStatus.PROCESSED
-    delivery.error = None
-    delivery.processed_at = utcnow()
-    delivery.summary = {
-        "messages": len(parsed.messages),
-        "created": created,
-        "statuses": len(parsed.statuses),
-        "statuses_matched": matched,
-        "updates": len(parsed.updates),
-        "updates_matched": updated,
-        "ignored": list(parsed.ignored),
-        "rejected": rejected,
-    }
+    batch.outcome(
+        delivery,
+        status=WebhookStatus.PROCESSED,
+        error=None,
+        processed_at=utcnow(),
+        summary={
+            "messages": len(parsed.messages),
+            "created": created,
+            "statuses": len(parsed.statuses),
+            "statuses_matched": matched,
+            "updates": len(parsed.updates),
+            "updates_matched": updated,
+            "ignored": list(parsed.ignored),
+            "rejected": rejected,
+        },
+    )
 
 
 class _RejectedAlone(Exception):
@@ -401,12 +425,6 @@ def _item(
             yield
     except UnisonoError as exc:
         rejected.append(f"{external_id}: {exc.detail}")
-
-
-def _count_attempt(delivery: WebhookDelivery) -> None:
-    # Counted with the outcome, not before the savepoint (which would flush it on its own): one
-    # UPDATE of the delivery instead of two; the caller's transaction commits both or neither.
-    delivery.attempts += 1
 
 
 def claim_pending_deliveries(session: Session, limit: int = 50) -> list[WebhookDelivery]:

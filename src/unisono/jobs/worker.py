@@ -43,6 +43,7 @@ def process_webhooks(sessions: sessionmaker[Session], limit: int = 200, batch: i
             shared.prepare(session, claimed)
             for delivery in claimed:
                 process_delivery(session, delivery, shared)
+            shared.settle()
         done += len(claimed)
     return done
 

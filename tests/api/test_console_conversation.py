@@ -702,6 +702,7 @@ def test_outside_the_whatsapp_window_the_composer_offers_only_approved_templates
     assert "Fuori dalla finestra di 24 ore WhatsApp accetta solo un modello" in offer
     assert "disabled" in _send_button(invoice)
     assert "Al profilo del cliente mancano dati" in invoice
+    assert "a questo modello: invoice.number (vedi" in invoice  # and which data
     # The service's English sentences never reach the page.
     assert "outside the 24-hour window" not in composer
     assert "the template needs data" not in composer
@@ -753,7 +754,11 @@ def test_a_template_sent_outside_the_window_is_queued_on_the_timeline(
     ("which", "message"),
     [
         ("offer", "Il modello non è stato inviato. Fuori dalla finestra di 24 ore"),
-        ("invoice", "Il modello non è stato inviato. Al profilo del cliente mancano dati"),
+        (
+            "invoice",
+            "Il modello non è stato inviato. Al profilo del cliente mancano dati che servono a "
+            "questo modello: invoice.number",
+        ),
         ("draft", "Questo modello non ha più una versione approvata"),
         ("unknown", "Questo modello non esiste più"),
         ("garbage", "Scegli un modello dall'elenco."),

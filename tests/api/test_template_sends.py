@@ -220,10 +220,12 @@ def test_a_draft_is_test_sent_on_whatsapp_but_only_the_approved_version_reaches_
     assert offer["sendable"] is False  # the invoice is not in her profile: no samples at send
     assert offer["blocked"] == "missing_data"
     assert "invoice.amount" in offer["problem"]
+    assert offer["missing"] == ["invoice.amount"]
     r = api.post(f"/api/v1/conversations/{conversation}/messages", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["reason"] == "missing_data"
     assert "invoice.amount" in r.json()["detail"]
+    assert r.json()["missing"] == ["invoice.amount"]
 
     r = api.patch(
         f"/api/v1/customers/{written['customer_id']}",

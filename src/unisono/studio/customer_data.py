@@ -205,7 +205,8 @@ def template_data(
 
     ``preview``: samples fill what is missing or unusable, marked :attr:`Source.SAMPLE`.
     Otherwise a required variable with no value, or a value of the wrong type, is ``Invalid``
-    (reason ``missing_data``, ``problems`` listing each). A bad value in ``data`` is always
+    (reason ``missing_data``, ``problems`` listing each, ``missing`` naming their variables). A
+    bad value in ``data`` is always
     ``Invalid``: the caller sent it.
     """
     if data is not None and not isinstance(data, Mapping):
@@ -215,6 +216,7 @@ def template_data(
     sources: dict[str, Source] = {}
     problems: dict[str, str] = {}
     refused: list[str] = []
+    lacking: list[str] = []  # the variables behind ``refused``, named for the operator
     for spec in specs:
         given = _lookup(data, spec.name) if data is not None else _MISSING
         if not is_missing(given):
@@ -234,12 +236,14 @@ def template_data(
                 continue
             if not preview:
                 refused.append(f"{problem} (the customer's value)")
+                lacking.append(spec.name)
                 continue
             problems[spec.name] = problem
         if preview:
             raw[spec.name], sources[spec.name] = _sample(spec), Source.SAMPLE
         elif spec.required:
             refused.append(f"{spec.name}: missing")
+            lacking.append(spec.name)
         else:
             sources[spec.name] = Source.NONE
     if refused:
@@ -249,6 +253,7 @@ def template_data(
             f"the template needs data the customer's profile does not have: {shown}{more}",
             reason="missing_data",
             problems=refused,
+            missing=lacking,
         )
     return TemplateData(values=coerce(specs, raw), sources=sources, problems=problems)
 

@@ -145,7 +145,8 @@ class Insertable:
 
     ``blocked`` says why it cannot be sent (None when it can): ``missing_data``,
     ``render_error``, ``lint_errors``, ``consent_refused`` or ``no_whatsapp_template``;
-    ``problem`` is the sentence to show.
+    ``problem`` is the sentence to show; ``missing`` names the variables the customer's
+    profile lacks (with ``missing_data``).
     """
 
     template_id: uuid.UUID
@@ -162,6 +163,7 @@ class Insertable:
     findings: tuple[LintFinding, ...] = ()
     blocked: str | None = None
     problem: str | None = None
+    missing: tuple[str, ...] = ()
 
     @property
     def sendable(self) -> bool:
@@ -237,8 +239,19 @@ def _prepare(
             timezone=get_settings().default_timezone,
         )
     except Invalid as exc:
-        reason = "missing_data" if exc.extra.get("reason") == "missing_data" else "render_error"
-        return Insertable(**base, rendered=None, content=None, blocked=reason, problem=exc.detail)
+        if exc.extra.get("reason") == "missing_data":
+            missing = tuple(str(name) for name in exc.extra.get("missing") or ())
+            return Insertable(
+                **base,
+                rendered=None,
+                content=None,
+                blocked="missing_data",
+                problem=exc.detail,
+                missing=missing,
+            )
+        return Insertable(
+            **base, rendered=None, content=None, blocked="render_error", problem=exc.detail
+        )
     findings = tuple(
         lint_rendered(
             rendered,
@@ -407,6 +420,7 @@ def do_send_template(
             offer.problem or "the template cannot be sent",
             reason=offer.blocked,
             findings=[finding_json(f) for f in offer.errors],
+            missing=list(offer.missing),
         )
     check_service_window(
         session, conversation, channel, template=offer.content.whatsapp_template or window_open

@@ -170,6 +170,9 @@ class InsertableOut(BaseModel):
         description="missing_data, render_error, lint_errors, consent_refused, no_whatsapp_template"
     )
     problem: str | None
+    missing: list[str] = Field(
+        description="with missing_data: the variables the customer's profile lacks"
+    )
     findings: list[FindingOut]
 
     @classmethod
@@ -189,6 +192,7 @@ class InsertableOut(BaseModel):
             sendable=i.sendable,
             blocked=i.blocked,
             problem=i.problem,
+            missing=list(i.missing),
             findings=[FindingOut.of(f) for f in i.findings],
         )
 

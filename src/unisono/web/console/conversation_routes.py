@@ -143,6 +143,11 @@ TEMPLATE_BLOCKED = {
         "this one names none."
     ),
 }
+# ``missing_data`` when the variables are known: which ones the operator should fill in.
+TEMPLATE_MISSING = N_(
+    "The customer's profile lacks data this template needs: %(names)s (see its preview in the "
+    "studio)."
+)
 VARIANT_LABELS = {
     VariantKind.PUSH: N_("Push notification"),
     VariantKind.IN_APP: N_("In-app message"),
@@ -311,7 +316,7 @@ def template_offer(offer: Insertable, l10n: Localizer, *, free_text: bool) -> Te
     """``offer`` as the composer shows it; reasons and findings in the operator's language."""
     reason = None
     if offer.blocked is not None:
-        reason = l10n.gettext(TEMPLATE_BLOCKED.get(offer.blocked, TEMPLATE_BLOCKED["render_error"]))
+        reason = _template_blocked(offer.blocked, offer.missing, l10n)
     meta = offer.content.meta if offer.content is not None else {}
     shown = offer.findings if offer.blocked is None else offer.errors
     return TemplateOffer(
@@ -649,10 +654,18 @@ def composer_templates(
     return page.render("console/_composer_templates.html", composer=composer)
 
 
+def _template_blocked(reason: str, missing: Sequence[str], l10n: Localizer) -> str:
+    """Why a template cannot go to this customer, in the operator's language."""
+    if reason == "missing_data" and missing:
+        return _translate(l10n, TEMPLATE_MISSING, names=", ".join(missing))
+    return l10n.gettext(TEMPLATE_BLOCKED.get(reason, TEMPLATE_BLOCKED["render_error"]))
+
+
 def _template_error(exc: UnisonoError, channel: str | None, l10n: Localizer) -> str:
     reason = exc.extra.get("reason")
     if isinstance(reason, str) and reason in TEMPLATE_BLOCKED:
-        sentence = l10n.gettext(TEMPLATE_BLOCKED[reason])
+        missing = [str(m) for m in exc.extra.get("missing") or []]
+        sentence = _template_blocked(reason, missing, l10n)
         findings = [f for f in exc.extra.get("findings") or [] if isinstance(f, dict)]
         if findings:
             sentence = f"{sentence} {' '.join(_finding_text(f, l10n) for f in findings)}"

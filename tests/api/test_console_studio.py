@@ -777,6 +777,6 @@ def test_a_test_send_goes_to_the_operators_own_address_and_refusals_show_on_the_
             designer.get(sent.headers["location"])
         )
         (mail,) = smtp.messages
-        assert mail.message["Subject"] == "Your bill, Maria"
+        assert mail.message["Subject"] == "[TEST] Your bill, Maria"
     history = text_of(designer.get(f"/studio/templates/{tid}/history"))
     assert f"Email a {people['designer'].email}: inviato" in history

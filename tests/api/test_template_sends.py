@@ -261,7 +261,7 @@ def test_a_draft_is_test_sent_on_whatsapp_but_only_the_approved_version_reaches_
     assert outbound.external_id == sent["id"]
 
 
-def test_an_email_test_send_carries_the_templates_subject_and_html(
+def test_an_email_test_send_carries_the_templates_subject_marked_as_a_test_and_html(
     api: TestClient, session: Session, smtp: SandboxSMTP, as_role: Callable[[Role], Headers]
 ) -> None:
     host, port = smtp.address
@@ -278,7 +278,7 @@ def test_an_email_test_send_carries_the_templates_subject_and_html(
     (mail,) = smtp.messages
     assert mail.recipients == ("dario.designer@energiachiara.it",)
     message = mail.message
-    assert message["Subject"] == "La tua bolletta, Maria"
+    assert message["Subject"] == "[TEST] La tua bolletta, Maria"  # never taken for the real one
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Gentile Maria, la bolletta di" in html
     assert "color: #123456" in html  # the template's CSS, inlined

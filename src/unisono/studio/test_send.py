@@ -14,7 +14,8 @@ the request, between two commits as the sender does (the checks and the audit of
 customer read are committed first, so no transaction is open while the provider answers), and
 the outcome (the provider's message id or its error) is recorded in the template's history
 (``test_sent``) and the audit trail. Letters and call scripts are not sent:
-a letter's PDF comes from the preview.
+a letter's PDF comes from the preview. An email's subject and a notification's title start
+with ``[TEST]``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from unisono.studio.preview import check_kinds, check_locale, load_customer, ren
 from unisono.studio.spec import VARIANT_CHANNELS, LintFinding, RenderedVariant, VariantKind
 
 TEST_SENDERS = (Role.DESIGNER, Role.COMPLIANCE, Role.ADMIN)
+# Before a test's subject or title: a tag, the same in every language.
+TEST_MARK = "[TEST]"
 # The kind of handle each sendable variant's test recipient is.
 RECIPIENT_KINDS: Mapping[VariantKind, str] = {
     VariantKind.EMAIL: "email",
@@ -156,6 +159,10 @@ def do_test_send(
     if not content.text.strip():
         raise Invalid("the variant renders empty: there is nothing to send", reason="empty")
     meta = {**content.meta, "test": True}
+    if meta.get("subject"):
+        # An email's subject, a notification's title: a test is never taken for the real one
+        # in a mailbox or on a phone. SMS and WhatsApp go as written (parts and Meta's template).
+        meta["subject"] = f"{TEST_MARK} {meta['subject']}"
     message = OutboundMessage(
         recipient=address,
         text=content.text,

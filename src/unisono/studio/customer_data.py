@@ -205,9 +205,8 @@ def template_data(
 
     ``preview``: samples fill what is missing or unusable, marked :attr:`Source.SAMPLE`.
     Otherwise a required variable with no value, or a value of the wrong type, is ``Invalid``
-    (reason ``missing_data``, ``problems`` listing each, ``missing`` naming their variables). A
-    bad value in ``data`` is always
-    ``Invalid``: the caller sent it.
+    (reason ``missing_data``, ``problems`` listing each, ``missing`` naming their variables).
+    A bad value in ``data`` is always ``Invalid``: the caller sent it.
     """
     if data is not None and not isinstance(data, Mapping):
         raise Invalid("the data must be a JSON object")

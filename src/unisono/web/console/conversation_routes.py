@@ -143,7 +143,7 @@ TEMPLATE_BLOCKED = {
         "this one names none."
     ),
 }
-# ``missing_data`` when the variables are known: which ones the operator should fill in.
+# ``missing_data`` when the variables are known: which ones the customer's profile lacks.
 TEMPLATE_MISSING = N_(
     "The customer's profile lacks data this template needs: %(names)s (see its preview in the "
     "studio)."

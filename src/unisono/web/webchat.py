@@ -178,10 +178,10 @@ class WidgetConnection:
         else:
             raise FrameError("bad_frame", f"unknown frame type '{kind[:40]}'")
 
-    async def poll(self, interval: float) -> None:
-        """Push the visitor's new messages (operator replies, other tabs) until cancelled."""
+    async def poll(self, interval: float, cursor: Cursor) -> None:
+        """Push the visitor's new messages (operator replies, other tabs) after ``cursor``
+        until cancelled."""
         visitor = self.visitor
-        cursor: Cursor = await _db(self.websocket, lambda s: start_cursor(s, visitor))
         while True:
             await asyncio.sleep(interval)
 
@@ -240,9 +240,12 @@ async def webchat_socket(websocket: WebSocket, channel_id: str) -> None:
     if visitor is None:
         return
     conversation = WidgetConnection(websocket, cid, visitor)
+    # Where the pushes start is settled before the widget hears "ready" and can send: a cursor
+    # read concurrently with its first message could start after it, or after a reply.
+    cursor = await _db(websocket, lambda s: start_cursor(s, visitor))
     await conversation.send({"type": "ready", "logged_in": visitor.logged_in})
     interval = float(getattr(websocket.app.state, "webchat_poll_seconds", POLL_SECONDS))
-    poller = asyncio.create_task(conversation.poll(interval))
+    poller = asyncio.create_task(conversation.poll(interval, cursor))
     try:
         while True:
             try:

@@ -22,7 +22,8 @@ from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL, State
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unisono.channels.base import WebhookRequest
 from unisono.channels.errors import SignatureInvalid
@@ -196,13 +197,8 @@ class WebhookIntake:
         if worker is not None:
             worker.wake()
         reply = checked.reply
-        content = reply.body.encode()
-        headers = [(b"content-length", str(len(content)).encode())]
-        if reply.media_type:
-            headers.append((b"content-type", _content_type(reply.media_type)))
-        start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
-        await send(start)
-        await send({"type": "http.response.body", "body": content})
+        response = Response(reply.body, status_code=reply.status, media_type=reply.media_type)
+        await response(scope, receive, send)
 
     @classmethod
     async def unavailable(cls, scope: Scope, receive: Receive, send: Send) -> None:
@@ -232,9 +228,3 @@ class WebhookIntake:
     ) -> None:
         response = problem(status, title, detail, code=code, headers=headers, **extra)
         await response(scope, receive, send)
-
-
-def _content_type(media_type: str) -> bytes:
-    if media_type.startswith("text/") and "charset" not in media_type:
-        media_type += "; charset=utf-8"
-    return media_type.encode("latin-1")
